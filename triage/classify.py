@@ -43,14 +43,14 @@ CHOICES: dict[str, tuple] = {
     "escalation_risk": (False, True),
     "needs_human_review": (False, True),
 }
-_JSON_CHAR = r'(?:[^"\\\x00-\x1f]|\\["\\/bfnrt])'
 # Length bounds are enforced by max_tokens and a cut at a word boundary, not in the regex:
 # a {1,160} repetition compiles to a huge token index (minutes and GBs with a 49k vocab).
 TEXT_PATTERNS = {
-    "summary": Regex(rf'"{_JSON_CHAR}+"'),
+    # One sentence: tiny models otherwise repeat themselves until max_tokens.
+    "summary": Regex(r'"[A-Z][^"\\\x00-\x1f{}<>.!?]+[.!?]"'),
     "subcategory": Regex(r'"[a-z][a-z_ ]*"'),
 }
-TEXT_MAX_TOKENS = {"summary": 64, "subcategory": 6}
+TEXT_MAX_TOKENS = {"summary": 40, "subcategory": 6}
 
 
 class StructuredLLM(Protocol):

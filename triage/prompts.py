@@ -13,7 +13,8 @@ Urgency:
 - P4: feature request, feedback, praise, cosmetic or low-impact issue.
 Sentiment: angry, frustrated, neutral or positive (sarcasm counts as what it means).
 escalation_risk is true when the customer threatens to cancel or churn, mentions lawyers, legal action, chargeback or dispute, threatens public posts, reviews or a regulator complaint, asks for a manager, or says they have waited or been ignored for days.
-needs_human_review is true for genuinely ambiguous tickets (vague, near-empty, two equal issues, sarcasm) or low confidence."""
+needs_human_review is true for genuinely ambiguous tickets (vague, near-empty, two equal issues, sarcasm) or low confidence.
+summary is one short sentence describing the customer's problem."""
 
 CLASSIFY_SYSTEM = (
     "You triage customer support tickets. Read the ticket between <ticket> and </ticket> and "

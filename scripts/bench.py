@@ -1,0 +1,144 @@
+"""Speed benchmark: per-stage latency, tokens, tokens/s, the same token counts through
+bare llama-cpp-python, prefix-cache on/off, cold start and peak memory.
+
+    python -m scripts.bench --n 30 [--json] [--model PATH]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import models  # noqa: F401
+from triage.config import PROJECT_ROOT, get_settings
+
+SAMPLE_FILES = sorted((PROJECT_ROOT / "kb" / "seed").glob("curated_part*.jsonl"))
+
+
+def percentile(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    k = (len(ordered) - 1) * q
+    lo, hi = int(k), min(int(k) + 1, len(ordered) - 1)
+    return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
+
+
+def summary(values: list[float]) -> dict:
+    return {"p50": round(percentile(values, 0.5), 4), "p95": round(percentile(values, 0.95), 4),
+            "mean": round(statistics.fmean(values), 4) if values else None}
+
+
+def load_tickets(n: int, seed: int) -> list[str]:
+    rows = []
+    for path in SAMPLE_FILES:
+        with path.open(encoding="utf-8") as fh:
+            rows += [json.loads(line) for line in fh if line.strip()]
+    random.Random(seed).shuffle(rows)
+    return [f"{r.get('subject', '')}\n{r['body']}".strip() for r in rows[:n]]
+
+
+def cold_start_seconds(model: str | None) -> float:
+    """Process start to first printed result, through the CLI."""
+    cmd = [sys.executable, "-m", "triage", "My invoice shows a double charge this month."]
+    if model:
+        cmd += ["--model", model]
+    start = time.perf_counter()
+    subprocess.run(cmd, check=True, capture_output=True, cwd=PROJECT_ROOT)
+    return time.perf_counter() - start
+
+
+def bare_llama_seconds(llm, prompt: str, n_generate: int) -> float:
+    """The same prompt and number of generated tokens through plain llama-cpp-python
+    (its own prefix cache, no constraint, EOS disabled so exactly n tokens are produced)."""
+    start = time.perf_counter()
+    llm.llama.create_completion(prompt, max_tokens=n_generate, temperature=0.0,
+                                logit_bias={llm.llama.token_eos(): -1e9})
+    return time.perf_counter() - start
+
+
+def run(n: int, model: str | None, seed: int) -> dict:
+    from triage.classify import CLASSIFY_SYSTEM
+    from triage.pipeline import Triager
+    from triage.prompts import classify_user_message
+
+    cold = cold_start_seconds(model)
+    t0 = time.perf_counter()
+    triager = Triager(get_settings(model=model))
+    startup = time.perf_counter() - t0
+    tickets = load_tickets(n, seed)
+    triager.run("warm-up ticket: the app is slow")
+
+    stages: dict[str, list[float]] = {}
+    total, prompt_tokens, evaluated, generated, bare, classify = [], [], [], [], [], []
+    for text in tickets:
+        result = triager.run(text)
+        for t in result.timings:
+            stages.setdefault(t.name, []).append(t.seconds)
+        total.append(result.total_seconds)
+        classify.append(next(t.seconds for t in result.timings if t.name == "classify"))
+        prompt_tokens.append(result.prompt_tokens)
+        evaluated.append(result.prompt_tokens_evaluated)
+        generated.append(result.generated_tokens)
+        prompt = triager.llm.render_chat(CLASSIFY_SYSTEM, classify_user_message(result.masked_text, result.language))
+        bare.append(bare_llama_seconds(triager.llm, prompt, max(1, result.generated_tokens)))
+
+    # Before/after prefix reuse on the same tickets.
+    triager.llm.reuse_prefix = False
+    no_reuse = [triager.run(text).total_seconds for text in tickets[: max(5, n // 3)]]
+    triager.llm.reuse_prefix = True
+
+    gen_seconds = sum(classify)
+    return {
+        "model": triager.llm.name,
+        "n_tickets": len(tickets),
+        "threads": triager.llm.n_threads,
+        "cold_start_to_first_result_s": round(cold, 3),
+        "in_process_startup_s": round(startup, 3),
+        "stages_s": {name: summary(v) for name, v in stages.items()},
+        "total_s": summary(total),
+        "tokens": {"prompt": summary(prompt_tokens), "prompt_evaluated": summary(evaluated),
+                   "generated": summary(generated)},
+        "generated_tokens_per_s": round(sum(generated) / gen_seconds, 2) if gen_seconds else None,
+        "bare_llama_cpp_same_tokens_s": summary(bare),
+        "overhead_vs_bare_llama_cpp": round(statistics.median(classify) / statistics.median(bare) - 1, 3),
+        "prefix_reuse": {"on_total_s": summary(total[: len(no_reuse)]), "off_total_s": summary(no_reuse)},
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+    }
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=30, help="number of tickets")
+    parser.add_argument("--model", help="GGUF path or packaged model name")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    args = parser.parse_args(argv)
+    report = run(args.n, args.model, args.seed)
+    if args.json:
+        print(json.dumps(report, indent=2))
+        return 0
+    print(f"model {report['model']}  tickets {report['n_tickets']}  threads {report['threads']}")
+    print(f"cold start to first result {report['cold_start_to_first_result_s']} s; "
+          f"in-process start-up {report['in_process_startup_s']} s; peak RSS {report['peak_rss_mb']} MB")
+    for name, s in report["stages_s"].items():
+        print(f"  {name:<11} p50 {s['p50']:.4f} s  p95 {s['p95']:.4f} s")
+    print(f"  {'total':<11} p50 {report['total_s']['p50']:.4f} s  p95 {report['total_s']['p95']:.4f} s")
+    tok = report["tokens"]
+    print(f"tokens/ticket: prompt p50 {tok['prompt']['p50']}, evaluated p50 {tok['prompt_evaluated']['p50']}, "
+          f"generated p50 {tok['generated']['p50']}; {report['generated_tokens_per_s']} generated tok/s")
+    print(f"bare llama-cpp-python, same prompt + generated tokens: p50 {report['bare_llama_cpp_same_tokens_s']['p50']} s;"
+          f" pipeline overhead {report['overhead_vs_bare_llama_cpp']:+.1%}")
+    pr = report["prefix_reuse"]
+    print(f"prefix KV reuse: on p50 {pr['on_total_s']['p50']} s, off p50 {pr['off_total_s']['p50']} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
