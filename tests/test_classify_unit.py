@@ -6,14 +6,14 @@ from triage.schema import Classification
 
 
 def test_record_validates_and_every_field_is_constrained():
-    llm = FakeLLM()
+    llm = FakeLLM(answers={"summary": '"My invoice is wrong."'})
     result, stats = LLMClassifier(llm).classify("My invoice is wrong", "en")
     assert isinstance(result, Classification)
     assert stats.llm_calls == len(FIELD_ORDER)
     # each prompt ends with the JSON built so far and the next key
     assert llm.prompts[0].endswith('{"summary":')
     assert llm.prompts[1].endswith('"primary_category":')
-    assert '"summary":"fake summary of the ticket"' in llm.prompts[1]
+    assert '"summary":"My invoice is wrong."' in llm.prompts[1]
 
 
 def test_single_allowed_value_is_written_without_a_model_call():
@@ -52,3 +52,24 @@ def test_secondary_equal_to_primary_is_dropped():
     llm = FakeLLM(answers={"primary_category": '"technical"', "secondary_category": '"technical"'})
     result, _ = LLMClassifier(llm).classify("API down", "en")
     assert result.primary_category == "technical" and result.secondary_category is None
+
+
+def test_invented_summary_is_replaced_by_the_first_sentence():
+    llm = FakeLLM(answers={"summary": '"The customer has a problem with their payment."'})
+    result, stats = LLMClassifier(llm).classify("Could you add dark mode? It hurts my eyes at night.", "en")
+    assert result.summary == "Could you add dark mode?"
+    assert "summary" in stats.fallbacks
+
+
+def test_grounded_summary_is_kept():
+    llm = FakeLLM(answers={"summary": '"Dark mode requested for the dashboard."'})
+    result, stats = LLMClassifier(llm).classify("Could you add a dark mode to the dashboard?", "en")
+    assert result.summary == "Dark mode requested for the dashboard."
+    assert "summary" not in stats.fallbacks
+
+
+def test_text_field_with_one_allowed_value_is_not_generated():
+    llm = FakeLLM()
+    result, stats = LLMClassifier(llm).classify("x y z", "en", allowed={"subcategory": ["login"]})
+    assert result.subcategory == "login"
+    assert not any(p.endswith('"subcategory":') for p in llm.prompts)

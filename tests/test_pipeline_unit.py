@@ -8,7 +8,7 @@ from triage.schema import EmptyTicketError, Ticket
 
 @pytest.fixture
 def triager():
-    return Triager(Settings(max_ticket_tokens=50), llm=FakeLLM())
+    return Triager(Settings(max_ticket_tokens=50), llm=FakeLLM(), mode="llm")
 
 
 def test_pii_never_reaches_the_model(triager):

@@ -13,6 +13,7 @@ value is written into the record without a model call.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Literal, Mapping, Protocol, Sequence
 
@@ -74,9 +75,28 @@ def _choice_type(values: Sequence) -> object:
     return Literal[tuple(json.dumps(v) for v in values)]  # type: ignore[valid-type]
 
 
-def _fallback_summary(text: str) -> str:
-    first = " ".join(text.split())
+def extractive_summary(text: str) -> str:
+    """The ticket's first sentence, at most SUMMARY_MAX_CHARS."""
+    flat = " ".join(text.split())
+    first = re.split(r"(?<=[.!?])\s", flat, maxsplit=1)[0]
     return first if len(first) <= SUMMARY_MAX_CHARS else first[: SUMMARY_MAX_CHARS - 1].rstrip() + "…"
+
+
+_WORD = re.compile(r"[^\W\d_]{4,}", re.UNICODE)
+_STOP = {"customer", "ticket", "user", "their", "they", "with", "this", "that", "have", "from", "about", "wants",
+         "would", "like", "asks", "asking", "issue", "problem", "request", "requests", "reports", "their"}
+SUMMARY_MIN_GROUNDED = 0.6
+
+
+def summary_is_grounded(summary: str, ticket_text: str) -> bool:
+    """Most content words of the summary must occur in the ticket (5-letter prefix match),
+    so a tiny model's invented summary ("a problem with their payment" for a dark-mode
+    request) is replaced by an extractive one."""
+    words = [w.lower() for w in _WORD.findall(summary) if w.lower() not in _STOP]
+    if not words:
+        return False
+    ticket_prefixes = {w.lower()[:5] for w in _WORD.findall(ticket_text)}
+    return sum(w[:5] in ticket_prefixes for w in words) / len(words) >= SUMMARY_MIN_GROUNDED
 
 
 class LLMClassifier:
@@ -104,9 +124,9 @@ class LLMClassifier:
             options = allowed.get(name)
             if options is not None and name in CHOICES:
                 options = [v for v in CHOICES[name] if v in options]
-                if len(options) == 1:
-                    record[name] = options[0]
-                    continue
+            if options is not None and len(options) == 1:
+                record[name] = options[0]
+                continue
             partial = json.dumps(record, ensure_ascii=False, separators=(",", ":"))[:-1]
             prompt = base + partial + ("," if record else "") + json.dumps(name) + ":"
             output_type = self._output_type(name, options)
@@ -136,10 +156,10 @@ class LLMClassifier:
                     value = None
         if name == "summary":
             value = (value or "").strip()
-            if len(value) < 3:
+            if len(value) < 3 or not summary_is_grounded(value, ticket_text):
                 stats.fallbacks.append("summary")
-                value = _fallback_summary(ticket_text)
-            return _fallback_summary(value)
+                return extractive_summary(ticket_text)
+            return extractive_summary(value)
         if name == "subcategory":
             return (value or "other")[:SUBCATEGORY_MAX_CHARS].strip(" _") or "other"
         if name in CHOICES and value not in CHOICES[name]:

@@ -27,8 +27,15 @@ class Settings(BaseSettings):
     seed: int = 0
     reuse_prefix_cache: bool = Field(True, description="Reuse llama.cpp's KV cache for the shared prompt prefix.")
     data_dir: Path = Field(PROJECT_ROOT / "data", description="Where built artefacts (KB) live.")
+    mode: str = Field("hybrid", description="llm | evidence | hybrid (see README: chosen by evaluation).")
+    knn_k: int = Field(10, description="Neighbours in the kNN vote.")
+    retrieval_k: int = Field(3, description="Similar resolved tickets shown / used for drafts.")
     host: str = "127.0.0.1"
     port: int = 7860
+
+    @property
+    def kb_path(self) -> Path:
+        return Path(self.data_dir) / "kb"
 
 
 @lru_cache(maxsize=None)

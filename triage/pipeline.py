@@ -1,33 +1,74 @@
 """Triager: runs the stages in order, times each, returns a TriageResult.
 
+Modes (``TRIAGE_MODE``):
+- ``evidence``: labels from the KB evidence heads and rules; no LLM call (batch speed).
+- ``hybrid`` (default): the same decided labels, passed to the Outlines-constrained LLM as
+  single allowed values, so the LLM writes the record's summary and subcategory.
+- ``llm``: the LLM alone chooses every field (the baseline the evaluation compares against).
 UI and scripts call this; stages never import the UI."""
 from __future__ import annotations
 
 import time
 from contextlib import contextmanager
 
-from triage.classify import LLMClassifier
+from triage.classify import extractive_summary
 from triage.config import Settings, get_settings
 from triage.pii import mask_pii
 from triage.preprocess import clean_ticket, detect_language, truncate_to_tokens
-from triage.schema import StageTiming, Ticket, TriageResult
+from triage.schema import (
+    Classification,
+    Decision,
+    SimilarTicket,
+    StageTiming,
+    Ticket,
+    TriageResult,
+)
 
 # Raw input beyond this is cut before parsing (a 1 MB paste must not stall the parsers);
 # the model-token truncation that follows is the real limit.
 MAX_INPUT_CHARS = 200_000
+MODES = ("llm", "evidence", "hybrid")
+LABEL_FIELDS = ("primary_category", "secondary_category", "urgency", "sentiment", "escalation_risk",
+                "confidence", "needs_human_review")  # what the LLM chooses alone in llm mode
+# Evidence-mode ticket length cap (characters) when no LLM tokenizer is loaded.
+EVIDENCE_MAX_CHARS = 4000
 
 
 class Triager:
-    def __init__(self, settings: Settings | None = None, llm=None):
+    def __init__(self, settings: Settings | None = None, llm=None, kb=None, mode: str | None = None):
         self.settings = settings or get_settings()
-        if llm is None:
-            from models.llm import get_llm
+        self.mode = mode or self.settings.mode
+        if self.mode not in MODES:
+            raise ValueError(f"Unknown mode {self.mode!r}: TRIAGE_MODE / --mode must be one of {', '.join(MODES)}.")
+        self.llm = None
+        self.classifier = None
+        if self.mode in ("llm", "hybrid"):
+            from triage.classify import LLMClassifier
 
-            llm = get_llm(self.settings.model, self.settings.data_dir, self.settings.n_threads,
-                          self.settings.n_ctx, self.settings.reuse_prefix_cache)
-        self.llm = llm
-        self.classifier = LLMClassifier(llm)
+            if llm is None:
+                from models.llm import get_llm
+
+                llm = get_llm(self.settings.model, self.settings.data_dir, self.settings.n_threads,
+                              self.settings.n_ctx, self.settings.reuse_prefix_cache)
+            self.llm = llm
+            self.classifier = LLMClassifier(llm)
+        self.kb = kb
+        self.evidence = None
+        if self.mode in ("evidence", "hybrid"):
+            from triage.evidence import EvidenceLayer
+
+            if self.kb is None:
+                from kb.store import KnowledgeBase
+                from models.embedder import TicketEmbedder
+
+                self.kb = KnowledgeBase(self.settings.kb_path, TicketEmbedder())
+            self.kb.check()
+            self.evidence = EvidenceLayer(self.kb, self.settings)
         detect_language("warm up the language profiles once at start-up")
+
+    @property
+    def model_name(self) -> str:
+        return self.llm.name if self.llm is not None else "none (evidence mode)"
 
     def run(self, ticket: Ticket | str) -> TriageResult:
         if isinstance(ticket, str):
@@ -46,11 +87,40 @@ class Triager:
         with stage("pii"):
             masked, pii = mask_pii(cleaned.text, cleaned.language)
         with stage("truncate"):
-            masked, token_truncated = truncate_to_tokens(
-                masked, self.settings.max_ticket_tokens, self.llm.tokenize, self.llm.detokenize
-            )
-        with stage("classify"):
-            classification, stats = self.classifier.classify(masked, cleaned.language)
+            if self.llm is not None:
+                masked, token_truncated = truncate_to_tokens(
+                    masked, self.settings.max_ticket_tokens, self.llm.tokenize, self.llm.detokenize)
+            else:
+                token_truncated = len(masked) > EVIDENCE_MAX_CHARS
+                masked = masked[:EVIDENCE_MAX_CHARS]
+
+        decided = None
+        similar: list[SimilarTicket] = []
+        if self.evidence is not None:
+            from triage.decide import decide
+
+            with stage("evidence"):
+                evidence = self.evidence.assess(masked)
+                similar = [SimilarTicket(id=h.id, similarity=round(h.similarity, 4), category=h.category,
+                                         urgency=h.urgency, source=h.source, text=h.text[:500],
+                                         resolution=(h.resolution or "")[:1000])
+                           for h in evidence.hits[: self.settings.retrieval_k]]
+            with stage("decide"):
+                decided = decide(masked, evidence)
+
+        stats = None
+        decisions: dict[str, Decision] = dict(decided.decisions) if decided else {}
+        if self.mode == "evidence":
+            classification = Classification(**decided.values, summary=extractive_summary(masked))
+            decisions["summary"] = Decision(value=classification.summary, source="extractive")
+        else:
+            allowed = {k: [v] for k, v in decided.values.items()} if decided else None
+            with stage("classify"):
+                classification, stats = self.classifier.classify(masked, cleaned.language, allowed)
+            llm_fields = ("summary",) if decided else ("summary", "subcategory", *LABEL_FIELDS)
+            for name in llm_fields:
+                source = "extractive (llm summary not grounded)" if name == "summary" and "summary" in stats.fallbacks else "llm"
+                decisions[name] = Decision(value=getattr(classification, name), source=source)
         return TriageResult(
             ticket_id=ticket.id,
             classification=classification,
@@ -58,10 +128,15 @@ class Triager:
             masked_text=masked,
             truncated=raw_truncated or token_truncated,
             pii=pii,
-            model=self.llm.name,
+            model=self.model_name,
+            mode=self.mode,
+            decisions=decisions,
+            escalation_signals=decided.escalation_signals if decided else [],
+            p1_signals=decided.p1_signals if decided else [],
+            similar_tickets=similar,
             timings=timings,
-            prompt_tokens=stats.prompt_tokens,
-            prompt_tokens_evaluated=stats.prompt_tokens_evaluated,
-            generated_tokens=stats.generated_tokens,
-            llm_calls=stats.llm_calls,
+            prompt_tokens=stats.prompt_tokens if stats else 0,
+            prompt_tokens_evaluated=stats.prompt_tokens_evaluated if stats else 0,
+            generated_tokens=stats.generated_tokens if stats else 0,
+            llm_calls=stats.llm_calls if stats else 0,
         )

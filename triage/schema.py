@@ -3,7 +3,7 @@ record (the Outlines output type) and the TriageResult returned to callers."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal, Optional
+from typing import Any, Literal, Optional
 
 from pydantic import BaseModel, Field
 
@@ -55,6 +55,25 @@ class PIIReport(BaseModel):
         return sum(self.counts.values())
 
 
+class Decision(BaseModel):
+    """Which layer decided a field, and how sure it was."""
+
+    value: Any = None
+    source: str  # "evidence", "rule:<names>", "llm"
+    probability: Optional[float] = Field(None, ge=0.0, le=1.0)
+    detail: dict = Field(default_factory=dict)
+
+
+class SimilarTicket(BaseModel):
+    id: str
+    similarity: float
+    category: Optional[str] = None
+    urgency: Optional[str] = None
+    source: Optional[str] = None
+    text: str = ""
+    resolution: str = ""
+
+
 class StageTiming(BaseModel):
     name: str
     seconds: float
@@ -68,6 +87,11 @@ class TriageResult(BaseModel):
     truncated: bool = False
     pii: PIIReport = Field(default_factory=PIIReport)
     model: str
+    mode: str = "llm"
+    decisions: dict[str, Decision] = Field(default_factory=dict)
+    escalation_signals: list[str] = Field(default_factory=list)
+    p1_signals: list[str] = Field(default_factory=list)
+    similar_tickets: list[SimilarTicket] = Field(default_factory=list)
     timings: list[StageTiming] = Field(default_factory=list)
     prompt_tokens: int = 0
     prompt_tokens_evaluated: int = Field(0, description="Prompt tokens actually evaluated after KV-cache prefix reuse.")

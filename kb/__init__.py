@@ -1,0 +1,1 @@
+"""LanceDB knowledge base of resolved tickets: sources, storage, search, feedback."""

@@ -1,0 +1,98 @@
+"""Shipped data sources, each mapped onto the taxonomy through kb/mappings/*.json.
+
+Every loader yields plain dicts with the KB's fields. Rows whose label is not in the
+mapping are counted and reported, never silently dropped."""
+from __future__ import annotations
+
+import csv
+import json
+from collections import Counter
+from pathlib import Path
+from typing import Iterator
+
+from kb.splits import curated_split
+
+KB_DIR = Path(__file__).resolve().parent
+DATA_DIR = KB_DIR / "data"
+SEED_DIR = KB_DIR / "seed"
+MAPPINGS_DIR = KB_DIR / "mappings"
+MAX_SOURCE_TEXT_CHARS = 1000  # GitHub issues carry whole stack traces
+csv.field_size_limit(1 << 27)
+
+
+def load_mapping(name: str) -> dict:
+    with (MAPPINGS_DIR / f"{name}.json").open(encoding="utf-8") as fh:
+        return json.load(fh)
+
+
+def map_value(mapping: dict, value: str, unmapped: Counter) -> str | None:
+    mapped = mapping["map"].get(value)
+    if mapped is None:
+        unmapped[value] += 1
+    return mapped
+
+
+def curated_rows(split: str | None = "kb") -> Iterator[dict]:
+    """The curated seed tickets; split=None yields every split."""
+    for path in sorted(SEED_DIR.glob("curated_part*.jsonl")):
+        with path.open(encoding="utf-8") as fh:
+            for line in fh:
+                if not line.strip():
+                    continue
+                row = json.loads(line)
+                if split is not None and curated_split(row["id"]) != split:
+                    continue
+                yield {
+                    "id": row["id"],
+                    "text": f"{row.get('subject') or ''}\n{row['body']}".strip(),
+                    "category": row["category"],
+                    "secondary_category": row.get("secondary_category"),
+                    "urgency": row["urgency"],
+                    "sentiment": row["sentiment"],
+                    "escalation": bool(row["escalation"]),
+                    "intent": "",
+                    "resolution": row["resolution"],
+                    "language": row["language"],
+                    "source": "curated",
+                    "domain": row.get("domain", ""),
+                }
+
+
+def banking77_rows(file: str = "train.csv", unmapped: Counter | None = None) -> Iterator[dict]:
+    mapping, unmapped = load_mapping("banking77"), unmapped if unmapped is not None else Counter()
+    with (DATA_DIR / "banking77" / file).open(encoding="utf-8") as fh:
+        for i, row in enumerate(csv.DictReader(fh)):
+            category = map_value(mapping, row["category"], unmapped)
+            if category:
+                yield {"id": f"banking77-{file.split('.')[0]}-{i}", "text": row["text"], "category": category,
+                       "intent": row["category"], "language": "en", "source": "banking77"}
+
+
+def nlbse24_rows(file: str = "issues_train.csv", unmapped: Counter | None = None) -> Iterator[dict]:
+    mapping, unmapped = load_mapping("nlbse24"), unmapped if unmapped is not None else Counter()
+    with (DATA_DIR / "nlbse24" / file).open(encoding="utf-8") as fh:
+        for i, row in enumerate(csv.DictReader(fh)):
+            category = map_value(mapping, row["label"], unmapped)
+            if category:
+                text = f"{row['title']}\n{row['body']}"[:MAX_SOURCE_TEXT_CHARS]
+                yield {"id": f"nlbse24-{file.split('_')[1].split('.')[0]}-{i}", "text": text,
+                       "category": category, "intent": row["label"], "language": "en", "source": "nlbse24"}
+
+
+def bitext_rows(unmapped: Counter | None = None) -> Iterator[dict]:
+    mapping, unmapped = load_mapping("bitext"), unmapped if unmapped is not None else Counter()
+    with (DATA_DIR / "bitext" / "bitext_cs_train_4514_with_responses.csv").open(encoding="utf-8") as fh:
+        for i, row in enumerate(csv.DictReader(fh)):
+            category = map_value(mapping, row["category"], unmapped)
+            if category:
+                yield {"id": f"bitext-{i}", "text": row["instruction"], "category": category,
+                       "intent": row["intent"], "resolution": row.get("response") or "",
+                       "language": "en", "source": "bitext"}
+
+
+def all_kb_rows(unmapped: Counter | None = None) -> Iterator[dict]:
+    """Everything `scripts.build_kb` ingests (never the curated dev/test splits or public test files)."""
+    yield from curated_rows("kb")
+    yield from bitext_rows(unmapped)
+    yield from banking77_rows("train.csv", unmapped)
+    yield from nlbse24_rows("issues_train.csv", unmapped)

@@ -1,0 +1,263 @@
+"""Evaluate the triage pipeline against any labelled CSV or JSONL.
+
+    python -m scripts.evaluate DATA --text-cols subject,body \
+        --map category=queue,urgency=priority,escalation=escalated,language=lang \
+        [--label-map labels.json] [--mode evidence,hybrid] [--limit 500] [--seed 0] [--out DIR]
+    python -m scripts.evaluate --config eval/configs/banking77.json
+
+Writes metrics.json (keyed by mode, then field), report.md and confusion-matrix PNGs into --out.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import models  # noqa: F401
+from tqdm import tqdm
+
+from scripts.datasets import load_rows, parse_map
+from scripts.metrics import binary_metrics, by_group, classification_metrics, percentile, review_metrics
+from triage.config import PROJECT_ROOT, get_settings
+
+ALL_MODES = ("llm", "evidence", "hybrid")
+NEGATIVE = {"angry": "negative", "frustrated": "negative", "neutral": "neutral", "positive": "positive"}
+
+
+def stratified_sample(rows, limit: int | None, seed: int, key: str | None):
+    if not limit or limit >= len(rows):
+        return rows
+    rng = random.Random(seed)
+    if not key:
+        return rng.sample(rows, limit)
+    groups = defaultdict(list)
+    for r in rows:
+        groups[r.labels.get(key)].append(r)
+    picked = []
+    for g in sorted(groups, key=str):
+        members = groups[g]
+        rng.shuffle(members)
+        picked += members[: max(1, round(limit * len(members) / len(rows)))]
+    rng.shuffle(picked)
+    return picked[:limit]
+
+
+def predict(triager, rows, desc: str):
+    from triage.schema import EmptyTicketError, Ticket
+
+    preds, failures, latencies = [], [], []
+    start = time.perf_counter()
+    for row in tqdm(rows, desc=desc, unit="ticket", leave=False):
+        t0 = time.perf_counter()
+        try:
+            result = triager.run(Ticket(text=row.text, id=row.id))
+        except EmptyTicketError as exc:
+            failures.append({"id": row.id, "reason": str(exc)})
+            preds.append(None)
+            continue
+        latencies.append(time.perf_counter() - t0)
+        preds.append(result)
+    return preds, failures, latencies, time.perf_counter() - start
+
+
+def score(rows, preds, latencies, wall: float) -> dict:
+    ok = [(r, p) for r, p in zip(rows, preds) if p is not None]
+    out: dict = {"n": len(ok)}
+    langs = [r.labels.get("language") or p.language for r, p in ok]
+    for fld, attr in (("category", "primary_category"), ("urgency", "urgency"), ("sentiment", "sentiment")):
+        pairs = [(r.labels[fld], getattr(p.classification, attr)) for r, p in ok if r.labels.get(fld) not in (None, "")]
+        if not pairs:
+            continue
+        truth, guess = map(list, zip(*pairs))
+        if fld == "sentiment" and set(truth) <= {"negative", "neutral", "positive"}:
+            guess = [NEGATIVE[g] for g in guess]
+        metrics = classification_metrics(truth, guess)
+        group_langs = [lang for (r, p), lang in zip(ok, langs) if r.labels.get(fld) not in (None, "")]
+        metrics["by_language"] = by_group(group_langs, truth, guess)
+        flags = [p.classification.needs_human_review for r, p in ok if r.labels.get(fld) not in (None, "")]
+        metrics.update(review_metrics(flags, truth, guess))
+        if fld == "category":
+            top2 = [t in (p.classification.primary_category, p.classification.secondary_category)
+                    for (r, p), t in zip([x for x in ok if x[0].labels.get(fld) not in (None, "")], truth)]
+            metrics["top2_accuracy"] = sum(top2) / len(top2)
+        out[fld] = metrics
+    esc = [(r.labels["escalation"], p.classification.escalation_risk) for r, p in ok if r.labels.get("escalation") is not None]
+    if esc:
+        out["escalation"] = binary_metrics(*map(list, zip(*esc)))
+    out["review_rate"] = sum(p.classification.needs_human_review for _, p in ok) / len(ok) if ok else None
+    out["by_language"] = by_group(langs, [1] * len(ok), [1] * len(ok))  # counts per language
+    if "category" in out:
+        out["by_language"] = out["category"]["by_language"]
+    out["latency_s"] = {"p50": percentile(latencies, 0.5), "p95": percentile(latencies, 0.95)}
+    out["tickets_per_s"] = len(ok) / wall if wall else None
+    return out
+
+
+def plot_confusion(metrics: dict, title: str, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    labels, cm = metrics["labels"], metrics["confusion"]
+    fig, ax = plt.subplots(figsize=(1.2 + 0.9 * len(labels), 1.0 + 0.8 * len(labels)))
+    ax.imshow(cm, cmap="Blues")
+    ax.set_xticks(range(len(labels)), labels, rotation=45, ha="right")
+    ax.set_yticks(range(len(labels)), labels)
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true")
+    ax.set_title(title)
+    peak = max(max(r) for r in cm) or 1
+    for i, row in enumerate(cm):
+        for j, v in enumerate(row):
+            ax.text(j, i, str(v), ha="center", va="center", color="white" if v > peak / 2 else "black")
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+
+
+def fmt(v) -> str:
+    return "—" if v is None else f"{v:.3f}" if isinstance(v, float) else str(v)
+
+
+def write_report(out_dir: Path, name: str, results: dict, bad, failures_by_mode, n_total: int) -> None:
+    lines = [f"# Evaluation: {name}", "", f"Rows read: {n_total}; unreadable rows: {len(bad)}.", ""]
+    lines += ["| mode | n | category acc | category macro-F1 | urgency acc | sentiment acc | escalation recall / precision | review rate | latency p50 / p95 (s) | tickets/s |",
+              "|---|---|---|---|---|---|---|---|---|---|"]
+    for mode, m in results.items():
+        esc = m.get("escalation", {})
+        lines.append(f"| {mode} | {m['n']} | {fmt(m.get('category', {}).get('accuracy'))} | "
+                     f"{fmt(m.get('category', {}).get('macro_f1'))} | {fmt(m.get('urgency', {}).get('accuracy'))} | "
+                     f"{fmt(m.get('sentiment', {}).get('accuracy'))} | {fmt(esc.get('recall'))} / {fmt(esc.get('precision'))} | "
+                     f"{fmt(m.get('review_rate'))} | {fmt(m['latency_s']['p50'])} / {fmt(m['latency_s']['p95'])} | "
+                     f"{fmt(m.get('tickets_per_s'))} |")
+    for mode, m in results.items():
+        lines += ["", f"## {mode}"]
+        for fld in ("category", "urgency", "sentiment"):
+            if fld not in m:
+                continue
+            fm = m[fld]
+            lines += ["", f"### {fld}: accuracy {fmt(fm['accuracy'])}, macro-F1 {fmt(fm['macro_f1'])}, "
+                          f"review rate {fmt(fm['review_rate'])}, accuracy on rows not flagged {fmt(fm['accuracy_not_flagged'])}",
+                      "", "| class | precision | recall | F1 | support |", "|---|---|---|---|---|"]
+            for label, pc in fm["per_class"].items():
+                lines.append(f"| {label} | {fmt(pc['precision'])} | {fmt(pc['recall'])} | {fmt(pc['f1'])} | {pc['support']} |")
+            lines += ["", "| language | n | accuracy |", "|---|---|---|"]
+            lines += [f"| {lang} | {v['n']} | {fmt(v['accuracy'])} |" for lang, v in fm["by_language"].items()]
+            lines += ["", f"![{mode} {fld} confusion]({mode}_{fld}_confusion.png)"]
+        if "escalation" in m:
+            e = m["escalation"]
+            lines += ["", f"### escalation: recall {fmt(e['recall'])}, precision {fmt(e['precision'])} "
+                          f"(tp {e['tp']}, fp {e['fp']}, fn {e['fn']})"]
+        if failures_by_mode.get(mode):
+            lines += ["", f"Tickets rejected by the pipeline: {len(failures_by_mode[mode])}"]
+            lines += [f"- {f['id']}: {f['reason']}" for f in failures_by_mode[mode][:50]]
+    if bad:
+        lines += ["", "## Unreadable rows", ""] + [f"- {b.reason}" for b in bad[:200]]
+        if len(bad) > 200:
+            lines.append(f"- … and {len(bad) - 200} more (all in bad_rows.txt)")
+    (out_dir / "report.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def load_config(path: str | None) -> dict:
+    if not path:
+        return {}
+    with open(path, encoding="utf-8") as fh:
+        config = json.load(fh)
+    config.setdefault("name", Path(path).stem)
+    return config
+
+
+def run(args) -> dict:
+    config = load_config(args.config)
+    data = args.data or config.get("data")
+    if not data:
+        raise SystemExit("error: give DATA or --config")
+    data = data if Path(data).is_absolute() or Path(data).exists() else str(PROJECT_ROOT / data)
+    text_cols = (args.text_cols or ",".join(config.get("text_cols", ["text"]))).split(",")
+    label_cols = parse_map(args.map) if args.map else config.get("map", {})
+    label_values = config.get("label_map", {})
+    if args.label_map:
+        with open(args.label_map, encoding="utf-8") as fh:
+            label_values = json.load(fh)
+    if isinstance(label_values, str):
+        with open(PROJECT_ROOT / label_values, encoding="utf-8") as fh:
+            label_values = json.load(fh)
+    row_filter = None
+    if config.get("curated_split"):
+        from kb.splits import curated_split
+
+        wanted = config["curated_split"]
+        row_filter = lambda rec: curated_split(str(rec.get("id"))) == wanted  # noqa: E731
+    rows, bad = load_rows(data, text_cols, label_cols, label_values, config.get("id_col", args.id_col), row_filter)
+    n_total = len(rows) + len(bad)
+    limit = args.limit if args.limit is not None else config.get("limit")
+    strat = "category" if "category" in label_cols else next(iter(label_cols), None)
+    rows = stratified_sample(rows, limit, args.seed, strat)
+    name = config.get("name") or Path(data).stem
+    out_dir = Path(args.out or PROJECT_ROOT / "eval_out" / name)
+    out_dir.mkdir(parents=True, exist_ok=True)
+
+    from triage.pipeline import Triager
+
+    settings = get_settings(model=args.model)
+    modes = [m.strip() for m in (args.mode or config.get("mode") or settings.mode).split(",")]
+    for m in modes:
+        if m not in ALL_MODES:
+            raise SystemExit(f"error: unknown mode {m!r}; available: {', '.join(ALL_MODES)}")
+    kb = None
+    results, failures_by_mode = {}, {}
+    for mode in modes:
+        if mode in ("evidence", "hybrid") and kb is None:
+            from kb.store import KnowledgeBase
+            from models.embedder import TicketEmbedder
+
+            kb = KnowledgeBase(settings.kb_path, TicketEmbedder())
+        triager = Triager(settings, kb=kb, mode=mode)
+        preds, failures, latencies, wall = predict(triager, rows, f"{name} [{mode}]")
+        results[mode] = score(rows, preds, latencies, wall)
+        results[mode]["unreadable_rows"] = len(bad)
+        failures_by_mode[mode] = failures
+        for fld in ("category", "urgency", "sentiment"):
+            if fld in results[mode]:
+                plot_confusion(results[mode][fld], f"{name} {mode}: {fld}", out_dir / f"{mode}_{fld}_confusion.png")
+    (out_dir / "metrics.json").write_text(json.dumps(results, indent=2), encoding="utf-8")
+    (out_dir / "bad_rows.txt").write_text("\n".join(b.reason for b in bad) + ("\n" if bad else ""), encoding="utf-8")
+    write_report(out_dir, name, results, bad, failures_by_mode, n_total)
+    return {"out": str(out_dir), "results": results, "bad_rows": len(bad)}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(description="Evaluate triage against labelled data.")
+    parser.add_argument("data", nargs="?", help="CSV or JSONL file (or glob)")
+    parser.add_argument("--config", help="JSON evaluation config (see eval/configs)")
+    parser.add_argument("--text-cols", help="comma-separated text columns, e.g. subject,body")
+    parser.add_argument("--map", help="field=COLUMN pairs: category, urgency, sentiment, escalation, language")
+    parser.add_argument("--label-map", help="JSON file {field: {raw value: taxonomy value}}")
+    parser.add_argument("--id-col", help="column with a row id")
+    parser.add_argument("--mode", help="llm|evidence|hybrid, comma-separated for a side-by-side table")
+    parser.add_argument("--model", help="GGUF path or packaged model name")
+    parser.add_argument("--limit", type=int, help="stratified sample of this many rows")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--out", help="output folder (default eval_out/NAME)")
+    return parser
+
+
+def main(argv=None) -> int:
+    args = build_parser().parse_args(argv)
+    summary = run(args)
+    for mode, m in summary["results"].items():
+        parts = [f"{f} acc {m[f]['accuracy']:.3f}" for f in ("category", "urgency", "sentiment") if f in m]
+        if "escalation" in m:
+            parts.append(f"escalation recall {fmt(m['escalation']['recall'])} precision {fmt(m['escalation']['precision'])}")
+        print(f"[{mode}] n={m['n']} " + ", ".join(parts) + f", p50 {fmt(m['latency_s']['p50'])} s, {fmt(m['tickets_per_s'])} tickets/s")
+    print(f"unreadable rows: {summary['bad_rows']}; report: {summary['out']}/report.md")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,58 @@
+"""Choose how the evidence heads are mixed, on the curated *dev* split only.
+
+    python -m scripts.tune_evidence
+
+Prints accuracy per head and for a grid of mixing weights (category), and the P1-rule
+effect on urgency; the chosen values are then written into triage/evidence.py by hand."""
+from __future__ import annotations
+
+import itertools
+import sys
+
+import numpy as np
+
+import models  # noqa: F401
+from kb.sources import curated_rows
+from triage.config import get_settings
+from triage.evidence import FIELDS, mix
+
+
+def collect(split: str = "dev"):
+    from kb.store import KnowledgeBase
+    from models.embedder import TicketEmbedder
+    from triage.evidence import EvidenceLayer
+
+    settings = get_settings()
+    layer = EvidenceLayer(KnowledgeBase(settings.kb_path, TicketEmbedder()), settings)
+    rows = list(curated_rows(split))
+    return rows, [layer.assess(r["text"]) for r in rows]
+
+
+def accuracy(rows, predictions, field, lang=None) -> float:
+    pairs = [(r[field], p) for r, p in zip(rows, predictions) if lang is None or (r["language"] == "en") == (lang == "en")]
+    return float(np.mean([a == b for a, b in pairs])) if pairs else float("nan")
+
+
+def main() -> int:
+    rows, evidence = collect("dev")
+    for field, labels in FIELDS.items():
+        for head in ("lr", "knn", "zero_shot", "lr_domain"):
+            preds = [max(e.fields[field].heads.get(head) or {None: 1}, key=lambda k: (e.fields[field].heads.get(head) or {None: 1})[k]) for e in evidence]
+            if any(p is not None for p in preds):
+                print(f"{field:<10} {head:<9} dev acc {accuracy(rows, preds, field):.3f} "
+                      f"(en {accuracy(rows, preds, field, 'en'):.3f}, non-en {accuracy(rows, preds, field, 'xx'):.3f})")
+    results = []
+    for w in itertools.product([0, 0.25, 0.5, 0.75, 1.0], repeat=4):
+        if sum(w) == 0:
+            continue
+        weights = dict(zip(("lr", "knn", "zero_shot", "lr_domain"), w))
+        preds = [max((m := mix(e.fields["category"].heads, weights, FIELDS["category"])), key=m.get) for e in evidence]
+        results.append((accuracy(rows, preds, "category"), weights))
+    results.sort(key=lambda r: -r[0])
+    for acc, weights in results[:8]:
+        print(f"category mix {weights}: dev acc {acc:.3f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
