@@ -1,11 +1,12 @@
 # Two commands: `make run` and `make test`. Each creates .venv when missing, installs
-# requirements only when requirements.txt changed, then prepares what the app needs.
+# requirements only when requirements.txt changed, builds the knowledge base when it is
+# missing or unreadable, then starts the app / runs the tests.
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-requirements
 
-.PHONY: run test bench install clean
+.PHONY: run test kb bench eval install clean
 
 install: $(STAMP)
 
@@ -15,14 +16,20 @@ $(STAMP): requirements.txt
 	$(BIN)/python -m pip install -r requirements.txt
 	@cp requirements.txt $(STAMP)
 
-run: $(STAMP)
+kb: $(STAMP)
+	$(BIN)/python -m scripts.build_kb --if-needed
+
+run: kb
 	$(BIN)/python app.py
 
-test: $(STAMP)
+test: kb
 	$(BIN)/python -m pytest -q
 
-bench: $(STAMP)
+bench: kb
 	$(BIN)/python -m scripts.bench --n 30
+
+eval: kb
+	$(BIN)/python -m scripts.eval_all
 
 clean:
 	rm -rf $(VENV) .pytest_cache

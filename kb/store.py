@@ -76,7 +76,7 @@ class KnowledgeBase:
 
     # -- table ----------------------------------------------------------------
     def exists(self) -> bool:
-        return TABLE in self._db.table_names()
+        return TABLE in self._db.list_tables().tables
 
     @property
     def table(self):
@@ -113,9 +113,13 @@ class KnowledgeBase:
         return int(self.table.version)
 
     def existing_ids(self) -> set[str]:
+        return set(self.texts_by_id())
+
+    def texts_by_id(self) -> dict[str, str]:
         if not self.exists():
-            return set()
-        return set(self.table.to_arrow().column("id").to_pylist())
+            return {}
+        arrow = self.table.to_arrow().select(["id", "text"])
+        return dict(zip(arrow.column("id").to_pylist(), arrow.column("text").to_pylist()))
 
     # -- writing --------------------------------------------------------------
     def _records_to_arrow(self, rows: Sequence[dict], vectors: np.ndarray) -> pa.Table:
@@ -162,6 +166,18 @@ class KnowledgeBase:
                  .when_not_matched_insert_all().execute(data))
         return len(rows)
 
+    def ensure_index(self, min_rows: int = 10_000) -> bool:
+        """Build an ANN index (IVF-HNSW with scalar quantisation, cosine) once the table is
+        large enough for a flat scan to cost more than ~10 ms; rows added later are still
+        found (LanceDB scans the unindexed part exactly)."""
+        if self.count() < min_rows:
+            return False
+        from lancedb.index import HnswSq
+
+        with self._write_lock:
+            self.table.create_index("vector", config=HnswSq(distance_type="cosine"), replace=True)
+        return True
+
     def add_resolved(self, text: str, final_labels: dict, resolution: str = "",
                      original_prediction: dict | None = None, ticket_id: str | None = None,
                      language: str = "unknown") -> str:
@@ -174,7 +190,8 @@ class KnowledgeBase:
         entry = {"id": ticket_id, "at": datetime.now(timezone.utc).isoformat(), "final": final_labels,
                  "original": original_prediction or {},
                  "changed": sorted(k for k in final_labels
-                                   if original_prediction and original_prediction.get(k) != final_labels[k])}
+                                   if original_prediction and k in original_prediction
+                                   and original_prediction[k] != final_labels[k])}
         self.path.mkdir(parents=True, exist_ok=True)
         with self.corrections_log.open("a", encoding="utf-8") as fh:
             fh.write(json.dumps(entry, ensure_ascii=False) + "\n")
@@ -193,7 +210,10 @@ class KnowledgeBase:
         """Top-k resolved tickets by cosine similarity (exact flat scan), optionally within one
         category. recency_weight > 0 re-ranks by similarity * (1 - w + w * 0.5**(age/half_life))."""
         vector = self.embedder.encode([query])[0] if isinstance(query, str) else np.asarray(query, np.float32)
-        q = self.table.search(vector).metric("cosine").limit(k * 3 if recency_weight else k)
+        # refine_factor re-ranks the ANN candidates with exact cosine distances (the quantised
+        # index's own distances are on another scale); without an index it is a no-op.
+        q = (self.table.search(vector).metric("cosine").refine_factor(4)
+             .limit(k * 3 if recency_weight else k))
         filters = []
         if category:
             filters.append(f"category = '{category.replace(chr(39), '')}'")

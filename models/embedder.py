@@ -79,7 +79,7 @@ class TicketEmbedder:
 
     def __init__(self, threads: int = 2):
         self.minilm = Embedder(threads=threads)
-        self.use = USEEmbedder(threads=threads)
+        self.use = USEEmbedder(threads=max(1, threads))
         self.dim = self.minilm.dim + self.use.dim
 
     def encode(self, texts: list[str]) -> np.ndarray:

@@ -1,8 +1,10 @@
 """Build (or top up) the knowledge base from the shipped data, then train the evidence heads.
 
-    python -m scripts.build_kb [--kb PATH] [--rebuild]
+    python -m scripts.build_kb [--kb PATH] [--rebuild] [--if-needed]
 
-Re-running adds only rows whose id is not in the KB yet."""
+Rows are cleaned and PII-masked like live tickets before they are stored. Re-running adds
+only rows that are new or whose text changed; rows added from the app (feedback) are kept.
+--if-needed does nothing when the KB is present and readable (used by make run / make test)."""
 from __future__ import annotations
 
 import argparse
@@ -10,46 +12,92 @@ import shutil
 import sys
 import time
 from collections import Counter
+from pathlib import Path
 
 import models  # noqa: F401
 from tqdm import tqdm
 
 from kb.sources import all_kb_rows
 from triage.config import get_settings
+from triage.pii import mask_pii
+from triage.preprocess import clean_ticket
+from triage.schema import EmptyTicketError
 
 
-def build(kb_path=None, rebuild: bool = False, quiet: bool = False) -> dict:
+def prepare(row: dict) -> dict | None:
+    """The same cleaning and masking as a live ticket; None when nothing readable is left."""
+    try:
+        cleaned = clean_ticket(row["text"])
+    except EmptyTicketError:
+        return None
+    text, _ = mask_pii(cleaned.text, cleaned.language)
+    return {**row, "text": text}
+
+
+def build(kb_path: Path | None = None, rebuild: bool = False, quiet: bool = False, rows=None) -> dict:
     from kb.store import KnowledgeBase
     from models.embedder import TicketEmbedder
     from triage.evidence import train_heads
 
     settings = get_settings()
-    path = kb_path or settings.kb_path
+    path = Path(kb_path or settings.kb_path)
     if rebuild and path.exists():
         shutil.rmtree(path)
     start = time.perf_counter()
-    embedder = TicketEmbedder()
-    kb = KnowledgeBase(path, embedder)
+    kb = KnowledgeBase(path, TicketEmbedder(threads=settings.n_threads or 2))
     unmapped: Counter = Counter()
-    have = kb.existing_ids()
-    new_rows = [r for r in all_kb_rows(unmapped) if r["id"] not in have]
-    with tqdm(total=len(new_rows), desc="embedding + ingesting", unit="ticket", disable=quiet) as bar:
-        added = kb.add(new_rows, progress=bar.update)
+    existing = kb.texts_by_id()
+    skipped_empty = 0
+    todo = []
+    for raw in (rows if rows is not None else all_kb_rows(unmapped)):
+        row = prepare(raw)
+        if row is None:
+            skipped_empty += 1
+            continue
+        if existing.get(row["id"]) != row["text"]:
+            todo.append(row)
+    with tqdm(total=len(todo), desc="embedding + ingesting", unit="ticket", disable=quiet) as bar:
+        added = kb.add(todo, progress=bar.update)
+    indexed = kb.ensure_index(settings.ann_min_rows) if added else bool(kb.table.list_indices())
     heads = train_heads(kb, settings)
-    report = {"kb": str(path), "added": added, "total": kb.count(), "unmapped_labels": dict(unmapped),
-              "by_source": kb.counts("source"), "heads_trained_on_version": heads.kb_version,
-              "seconds": round(time.perf_counter() - start, 1)}
-    return report
+    return {"kb": str(path), "added_or_updated": added, "total": kb.count(), "skipped_empty": skipped_empty,
+            "unmapped_labels": dict(unmapped), "by_source": kb.counts("source"), "ann_index": indexed,
+            "heads_trained_on_version": heads.kb_version, "seconds": round(time.perf_counter() - start, 1)}
+
+
+def needs_build(kb_path: Path) -> str | None:
+    """Why the KB must be (re)built, or None when it is present and readable."""
+    import lancedb
+
+    if not (kb_path / "resolved_tickets.lance").exists():
+        return "missing"
+    try:
+        table = lancedb.connect(str(kb_path)).open_table("resolved_tickets")
+        if table.count_rows() == 0:
+            return "empty"
+        table.head(1)
+        table.to_arrow().select(["id", "vector"])  # reads every data file
+    except Exception as exc:  # noqa: BLE001 - any failure to read means rebuild
+        return f"unreadable ({type(exc).__name__}: {exc})"
+    return None
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--kb", help="KB folder (default: TRIAGE_DATA_DIR/kb)")
     parser.add_argument("--rebuild", action="store_true", help="delete and rebuild from scratch")
+    parser.add_argument("--if-needed", action="store_true", help="only build when missing or unreadable")
     args = parser.parse_args(argv)
-    from pathlib import Path
-
-    report = build(Path(args.kb) if args.kb else None, args.rebuild)
+    path = Path(args.kb) if args.kb else get_settings().kb_path
+    rebuild = args.rebuild
+    if args.if_needed:
+        reason = needs_build(path)
+        if reason is None:
+            print(f"knowledge base at {path} is present and readable")
+            return 0
+        print(f"knowledge base at {path} is {reason}: rebuilding", flush=True)
+        rebuild = reason != "missing"
+    report = build(path, rebuild)
     for key, value in report.items():
         print(f"{key}: {value}")
     return 0

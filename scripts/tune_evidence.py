@@ -36,16 +36,16 @@ def accuracy(rows, predictions, field, lang=None) -> float:
 def main() -> int:
     rows, evidence = collect("dev")
     for field, labels in FIELDS.items():
-        for head in ("lr", "knn", "zero_shot", "lr_domain"):
+        for head in ("lr", "knn", "zero_shot", "lr_domain", "lexical"):
             preds = [max(e.fields[field].heads.get(head) or {None: 1}, key=lambda k: (e.fields[field].heads.get(head) or {None: 1})[k]) for e in evidence]
             if any(p is not None for p in preds):
                 print(f"{field:<10} {head:<9} dev acc {accuracy(rows, preds, field):.3f} "
                       f"(en {accuracy(rows, preds, field, 'en'):.3f}, non-en {accuracy(rows, preds, field, 'xx'):.3f})")
     results = []
-    for w in itertools.product([0, 0.25, 0.5, 0.75, 1.0], repeat=4):
+    for w in itertools.product([0, 0.5, 1.0], repeat=5):
         if sum(w) == 0:
             continue
-        weights = dict(zip(("lr", "knn", "zero_shot", "lr_domain"), w))
+        weights = dict(zip(("lr", "knn", "zero_shot", "lr_domain", "lexical"), w))
         preds = [max((m := mix(e.fields["category"].heads, weights, FIELDS["category"])), key=m.get) for e in evidence]
         results.append((accuracy(rows, preds, "category"), weights))
     results.sort(key=lambda r: -r[0])

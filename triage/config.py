@@ -30,6 +30,8 @@ class Settings(BaseSettings):
     mode: str = Field("hybrid", description="llm | evidence | hybrid (see README: chosen by evaluation).")
     knn_k: int = Field(10, description="Neighbours in the kNN vote.")
     retrieval_k: int = Field(3, description="Similar resolved tickets shown / used for drafts.")
+    ann_min_rows: int = Field(10_000, description="Build LanceDB's ANN index once the KB has this many rows.")
+    embed_threads: int = Field(1, description="Torch threads for per-ticket embedding (1 avoids contention with LanceDB).")
     host: str = "127.0.0.1"
     port: int = 7860
 

@@ -5,6 +5,8 @@ from the knowledge base, in milliseconds.
 - Light classifiers: logistic regression on the KB embeddings (MiniLM + multilingual USE),
   retrained when the KB version changes, cached on disk next to the KB.
 - Zero-shot: similarity to short per-label descriptions (category only).
+- Lexical: TF-IDF (character 2-5-grams + words) logistic regression on the taxonomy-exact
+  rows (curated + corrections); catches keywords the sentence embeddings blur, in any language.
 How the heads are mixed is configuration (`HEAD_WEIGHTS`), chosen on the curated dev split
 by `scripts/tune_evidence.py` — never on the test split.
 """
@@ -26,10 +28,10 @@ SOURCE_WEIGHT = {"curated": 6.0, "feedback": 6.0}
 DEFAULT_SOURCE_WEIGHT = 1.0
 # Mixing weights per field and head (chosen on the dev split; see scripts/tune_evidence.py).
 HEAD_WEIGHTS = {
-    "category": {"lr": 0.5, "knn": 0.25, "zero_shot": 0.25, "lr_domain": 0.75},
-    "urgency": {"lr": 1.0},
-    "sentiment": {"lr": 1.0},
-    "escalation": {"lr": 1.0},
+    "category": {"lr": 1.0, "knn": 0.5, "zero_shot": 0.5, "lr_domain": 0.5, "lexical": 1.0},
+    "urgency": {"lr": 0.5, "lexical": 1.0},
+    "sentiment": {"lr": 0.5, "lexical": 1.0},
+    "escalation": {"lr": 0.5, "lexical": 1.0},
 }
 KNN_TEMPERATURE = 0.05
 
@@ -95,6 +97,13 @@ class TrainedHeads:
         self.label_vectors = label_vectors
         self.embedder_name = embedder_name
 
+    def lexical_probs(self, field_name: str, text: str) -> dict:
+        model = getattr(self, "lexical_models", {}).get(field_name)
+        if model is None:
+            return {}
+        p = model.predict_proba([text])[0]
+        return {_label(c): float(v) for c, v in zip(model.classes_, p)}
+
     def lr_probs(self, field_name: str, vector: np.ndarray) -> dict:
         model = self.models.get(field_name)
         if model is None:
@@ -131,7 +140,7 @@ def train_heads(kb, settings=None) -> TrainedHeads:
     """Fit the heads on every labelled KB row and cache them for this KB version."""
     from sklearn.linear_model import LogisticRegression
 
-    vectors, cols = kb.labelled(("category", "urgency", "sentiment", "escalation", "source"))
+    vectors, cols = kb.labelled(("category", "urgency", "sentiment", "escalation", "source", "text"))
     weights = np.array([SOURCE_WEIGHT.get(s, DEFAULT_SOURCE_WEIGHT) for s in cols["source"]])
     models = {}
     for name, labels in FIELDS.items():
@@ -150,6 +159,12 @@ def train_heads(kb, settings=None) -> TrainedHeads:
         model = LogisticRegression(C=2.0, max_iter=300, class_weight="balanced")
         model.fit(vectors[domain_rows], [cols["category"][i] for i in domain_rows])
         models["category_domain"] = model
+    lexical_models = {}
+    for name, labels in FIELDS.items():
+        rows = [i for i, (src, v) in enumerate(zip(cols["source"], cols[name]))
+                if src in SOURCE_WEIGHT and v is not None and v in labels]
+        if len({cols[name][i] for i in rows}) >= 2:
+            lexical_models[name] = _lexical_model().fit([cols["text"][i] for i in rows], [cols[name][i] for i in rows])
     descriptions = [d for c in CATEGORIES for d in LABEL_DESCRIPTIONS[c]]
     per_label = max(len(v) for v in LABEL_DESCRIPTIONS.values())
     desc_vectors = kb.embedder.encode(descriptions)
@@ -162,6 +177,7 @@ def train_heads(kb, settings=None) -> TrainedHeads:
         for j in range(len(LABEL_DESCRIPTIONS[c]), per_label):  # pad with the first description
             label_vectors[li, j] = label_vectors[li, 0]
     heads = TrainedHeads(kb.version, models, label_vectors, kb.embedder.name)
+    heads.lexical_models = lexical_models
     heads.subcategory_vectors = {
         c: (list(subs), kb.embedder.encode([f"{name.replace('_', ' ')}: {desc}" for name, desc in subs.items()]))
         for c, subs in SUBCATEGORIES.items()
@@ -169,6 +185,18 @@ def train_heads(kb, settings=None) -> TrainedHeads:
     with _heads_path(kb).open("wb") as fh:
         pickle.dump(heads, fh)
     return heads
+
+
+def _lexical_model():
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline, make_union
+
+    features = make_union(
+        TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), min_df=2, sublinear_tf=True),
+        TfidfVectorizer(analyzer="word", ngram_range=(1, 2), sublinear_tf=True),
+    )
+    return make_pipeline(features, LogisticRegression(C=10.0, max_iter=2000, class_weight="balanced"))
 
 
 def load_heads(kb, settings=None) -> TrainedHeads:
@@ -179,7 +207,7 @@ def load_heads(kb, settings=None) -> TrainedHeads:
             with path.open("rb") as fh:
                 heads = pickle.load(fh)
             if (heads.kb_version == kb.version and heads.embedder_name == kb.embedder.name
-                    and getattr(heads, "subcategory_vectors", None)):
+                    and getattr(heads, "subcategory_vectors", None) and getattr(heads, "lexical_models", None)):
                 return heads
         except Exception:
             pass
@@ -232,12 +260,20 @@ class EvidenceLayer:
                 self.heads = load_heads(self.kb, self.settings)
 
     def assess(self, text: str) -> Evidence:
-        vector = self.kb.embedder.encode([text])[0]
+        return self._assess_vector(text, self.kb.embedder.encode([text])[0])
+
+    def assess_many(self, texts: list[str]) -> list[Evidence]:
+        """Batch version: one embedding call for all texts (much faster per ticket)."""
+        vectors = self.kb.embedder.encode(list(texts)) if texts else []
+        return [self._assess_vector(t, v) for t, v in zip(texts, vectors)]
+
+    def _assess_vector(self, text: str, vector: np.ndarray) -> Evidence:
         hits = self.kb.search(vector, k=max(self.settings.knn_k, self.settings.retrieval_k))
         heads = self.heads
         fields = {}
         for name, labels in FIELDS.items():
-            per_head = {"lr": heads.lr_probs(name, vector), "knn": knn_vote(hits, name, labels)}
+            per_head = {"lr": heads.lr_probs(name, vector), "knn": knn_vote(hits, name, labels),
+                        "lexical": heads.lexical_probs(name, text)}
             if name == "category":
                 per_head["zero_shot"] = heads.zero_shot(vector)
                 per_head["lr_domain"] = heads.lr_probs("category_domain", vector)

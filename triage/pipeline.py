@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 from triage.classify import extractive_summary
 from triage.config import Settings, get_settings
@@ -61,7 +62,7 @@ class Triager:
                 from kb.store import KnowledgeBase
                 from models.embedder import TicketEmbedder
 
-                self.kb = KnowledgeBase(self.settings.kb_path, TicketEmbedder())
+                self.kb = KnowledgeBase(self.settings.kb_path, TicketEmbedder(threads=self.settings.embed_threads))
             self.kb.check()
             self.evidence = EvidenceLayer(self.kb, self.settings)
         detect_language("warm up the language profiles once at start-up")
@@ -71,6 +72,45 @@ class Triager:
         return self.llm.name if self.llm is not None else "none (evidence mode)"
 
     def run(self, ticket: Ticket | str) -> TriageResult:
+        prepared = self._prepare(ticket)
+        if self.evidence is not None:
+            start = time.perf_counter()
+            evidence = self.evidence.assess(prepared.masked)
+            prepared.timings.append(StageTiming(name="evidence", seconds=time.perf_counter() - start))
+        else:
+            evidence = None
+        return self._finish(prepared, evidence)
+
+    def run_many(self, tickets: list[Ticket | str]) -> list[TriageResult | Exception]:
+        """Batch triage: embeddings are computed in one batch (evidence/hybrid modes). Each item
+        is a TriageResult, or the exception that ticket raised (e.g. EmptyTicketError)."""
+        prepared: list = []
+        for ticket in tickets:
+            try:
+                prepared.append(self._prepare(ticket))
+            except Exception as exc:  # one bad ticket never sinks the batch
+                prepared.append(exc)
+        ok = [p for p in prepared if not isinstance(p, Exception)]
+        evidences = {}
+        if self.evidence is not None and ok:
+            start = time.perf_counter()
+            for p, ev in zip(ok, self.evidence.assess_many([p.masked for p in ok])):
+                evidences[id(p)] = ev
+            per_ticket = (time.perf_counter() - start) / len(ok)
+            for p in ok:
+                p.timings.append(StageTiming(name="evidence", seconds=per_ticket))
+        results: list = []
+        for p in prepared:
+            if isinstance(p, Exception):
+                results.append(p)
+                continue
+            try:
+                results.append(self._finish(p, evidences.get(id(p))))
+            except Exception as exc:
+                results.append(exc)
+        return results
+
+    def _prepare(self, ticket: Ticket | str) -> "_Prepared":
         if isinstance(ticket, str):
             ticket = Ticket(text=ticket)
         timings: list[StageTiming] = []
@@ -93,18 +133,27 @@ class Triager:
             else:
                 token_truncated = len(masked) > EVIDENCE_MAX_CHARS
                 masked = masked[:EVIDENCE_MAX_CHARS]
+        return _Prepared(ticket, cleaned, masked, pii, raw_truncated or token_truncated, timings)
+
+    def _finish(self, prepared: "_Prepared", evidence) -> TriageResult:
+        timings = prepared.timings
+        masked, cleaned = prepared.masked, prepared.cleaned
+
+        @contextmanager
+        def stage(name: str):
+            start = time.perf_counter()
+            yield
+            timings.append(StageTiming(name=name, seconds=time.perf_counter() - start))
 
         decided = None
         similar: list[SimilarTicket] = []
-        if self.evidence is not None:
+        if evidence is not None:
             from triage.decide import decide
 
-            with stage("evidence"):
-                evidence = self.evidence.assess(masked)
-                similar = [SimilarTicket(id=h.id, similarity=round(h.similarity, 4), category=h.category,
-                                         urgency=h.urgency, source=h.source, text=h.text[:500],
-                                         resolution=(h.resolution or "")[:1000])
-                           for h in evidence.hits[: self.settings.retrieval_k]]
+            similar = [SimilarTicket(id=h.id, similarity=round(h.similarity, 4), category=h.category,
+                                     urgency=h.urgency, source=h.source, text=h.text[:500],
+                                     resolution=(h.resolution or "")[:1000])
+                       for h in evidence.hits[: self.settings.retrieval_k]]
             with stage("decide"):
                 decided = decide(masked, evidence)
 
@@ -122,12 +171,12 @@ class Triager:
                 source = "extractive (llm summary not grounded)" if name == "summary" and "summary" in stats.fallbacks else "llm"
                 decisions[name] = Decision(value=getattr(classification, name), source=source)
         return TriageResult(
-            ticket_id=ticket.id,
+            ticket_id=prepared.ticket.id,
             classification=classification,
             language=cleaned.language,
             masked_text=masked,
-            truncated=raw_truncated or token_truncated,
-            pii=pii,
+            truncated=prepared.truncated,
+            pii=prepared.pii,
             model=self.model_name,
             mode=self.mode,
             decisions=decisions,
@@ -140,3 +189,13 @@ class Triager:
             generated_tokens=stats.generated_tokens if stats else 0,
             llm_calls=stats.llm_calls if stats else 0,
         )
+
+
+@dataclass
+class _Prepared:
+    ticket: Ticket
+    cleaned: object
+    masked: str
+    pii: object
+    truncated: bool
+    timings: list

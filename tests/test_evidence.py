@@ -1,0 +1,96 @@
+"""The evidence layer on the project's real knowledge base (built by `make test` when missing)."""
+import shutil
+
+import pytest
+
+from triage.config import get_settings
+
+CLEAR = {
+    "en": {
+        "billing": "I was charged twice on my credit card for this month's subscription, please refund one.",
+        "technical": "The app crashes with error 500 every time I upload a file.",
+        "account": "I forgot my password and cannot log in to my account.",
+        "feature_request": "It would be great if you could add an option to export reports as PDF.",
+        "general": "Where is my order? It has not arrived yet and I want to know the delivery date.",
+    },
+    "es": {
+        "billing": "Me habéis cobrado dos veces la suscripción de este mes, quiero el reembolso de uno.",
+        "technical": "La aplicación se cierra con un error 500 cada vez que subo un archivo.",
+        "account": "He olvidado mi contraseña y no puedo iniciar sesión en mi cuenta.",
+        "feature_request": "Sería genial que añadierais una opción para exportar los informes en PDF.",
+        "general": "¿Dónde está mi pedido? Todavía no ha llegado y quiero saber la fecha de entrega.",
+    },
+    "de": {
+        "billing": "Sie haben mir das Abo diesen Monat zweimal abgebucht, bitte erstatten Sie eine Zahlung.",
+        "technical": "Die App stürzt jedes Mal mit Fehler 500 ab, wenn ich eine Datei hochlade.",
+        "account": "Ich habe mein Passwort vergessen und kann mich nicht mehr anmelden.",
+    },
+}
+
+
+@pytest.fixture(scope="session")
+def project_kb():
+    from kb.store import KnowledgeBase
+    from models.embedder import TicketEmbedder
+    from scripts.build_kb import build, needs_build
+
+    settings = get_settings()
+    if needs_build(settings.kb_path):
+        build(settings.kb_path, rebuild=True, quiet=True)
+    return KnowledgeBase(settings.kb_path, TicketEmbedder(threads=1))
+
+
+@pytest.fixture(scope="session")
+def evidence_triager(project_kb):
+    from triage.pipeline import Triager
+
+    return Triager(get_settings(), kb=project_kb, mode="evidence")
+
+
+@pytest.mark.parametrize("lang,category", [(lang, c) for lang, cases in CLEAR.items() for c in cases])
+def test_clear_tickets_get_their_category(evidence_triager, lang, category):
+    result = evidence_triager.run(CLEAR[lang][category])
+    assert result.classification.primary_category == category
+    decision = result.decisions["primary_category"]
+    assert decision.source == "evidence" and 0 < decision.probability <= 1
+    assert result.similar_tickets and result.similar_tickets[0].similarity > 0.3
+
+
+def test_p1_rule_and_pure_feature_request_rule(evidence_triager):
+    outage = evidence_triager.run("Our whole platform is down for all customers since 9am, nobody can log in.")
+    assert outage.classification.urgency == "P1"
+    assert outage.decisions["urgency"].source.startswith("rule:")
+    idea = evidence_triager.run("Feature request: it would be nice to have a dark mode in the dashboard.")
+    assert idea.classification.primary_category == "feature_request"
+    assert idea.classification.urgency == "P4"
+
+
+def test_escalation_signal_is_listed(evidence_triager):
+    result = evidence_triager.run("Third email this week and still no answer. If this is not fixed I will "
+                                  "cancel my\nsubscription and dispute the charge with my bank.")
+    assert result.classification.escalation_risk
+    assert {"churn_threat", "chargeback_dispute", "waiting_days"} <= set(result.escalation_signals)
+
+
+def test_vague_ticket_needs_review(evidence_triager):
+    result = evidence_triager.run("nothing works")
+    assert result.classification.needs_human_review
+
+
+def test_feedback_helps_the_next_similar_ticket(project_kb, tmp_path):
+    from kb.store import KnowledgeBase
+    from triage.pipeline import Triager
+
+    shutil.copytree(project_kb.path, tmp_path / "kb")
+    kb = KnowledgeBase(tmp_path / "kb", project_kb.embedder)
+    triager = Triager(get_settings(), kb=kb, mode="evidence")
+    text = "The quantum flux capacitor add-on keeps flickering purple in the sidebar."
+    first = triager.run(text)
+    new_id = kb.add_resolved(first.masked_text, {"category": "technical", "urgency": "P4", "sentiment": "neutral",
+                                                 "escalation": False},
+                             resolution="Known cosmetic bug, fixed in 2.3.",
+                             original_prediction=first.classification.model_dump())
+    triager.evidence.refresh()
+    second = triager.run("Flux capacitor add-on flickering purple in my sidebar, is this known?")
+    assert second.similar_tickets[0].id == new_id
+    assert triager.evidence.heads.kb_version == kb.version
