@@ -29,20 +29,30 @@ class Embedder:
         import torch
         from sentence_transformers import SentenceTransformer
 
-        if threads:
-            torch.set_num_threads(threads)
+        self.threads = threads or torch.get_num_threads()
+        torch.set_num_threads(self.threads)
         self.model_path = Path(model_path) if model_path else minilm_path()
         self._model = SentenceTransformer(str(self.model_path), device="cpu", local_files_only=True)
         self.dim = int(self._model.get_embedding_dimension())
         self._lock = threading.Lock()
 
-    def encode(self, texts: list[str], batch_size: int = 64) -> np.ndarray:
+    def encode(self, texts: list[str], batch_size: int = 64, threads: int | None = None) -> np.ndarray:
+        """threads: torch threads for this call only (batches use all cores; single tickets
+        use one, because torch and LanceDB's thread pools contend on 2 cores)."""
+        import torch
+
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         with self._lock:
-            vectors = self._model.encode(
-                list(texts), batch_size=batch_size, normalize_embeddings=True, show_progress_bar=False
-            )
+            if threads and threads != self.threads:
+                torch.set_num_threads(threads)
+            try:
+                vectors = self._model.encode(
+                    list(texts), batch_size=batch_size, normalize_embeddings=True, show_progress_bar=False
+                )
+            finally:
+                if threads and threads != self.threads:
+                    torch.set_num_threads(self.threads)
         return np.asarray(vectors, dtype=np.float32)
 
 
@@ -82,8 +92,8 @@ class TicketEmbedder:
         self.use = USEEmbedder(threads=max(1, threads))
         self.dim = self.minilm.dim + self.use.dim
 
-    def encode(self, texts: list[str]) -> np.ndarray:
+    def encode(self, texts: list[str], threads: int | None = None) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        both = np.hstack([self.minilm.encode(texts), self.use.encode(texts)])
+        both = np.hstack([self.minilm.encode(texts, threads=threads), self.use.encode(texts)])
         return (both / np.sqrt(2.0)).astype(np.float32)

@@ -79,7 +79,7 @@ def run(n: int, model: str | None) -> dict:
         choices[name], scores[name] = [], []
         for r in rows:
             prompt = llm.render_chat(system, classify_user_message(r["text"], r["language"])) + '{"primary_category":'
-            gen = llm.generate_structured(prompt, choice_type, 8)
+            gen = llm.generate_structured(prompt, choice_type, 16)
             choices[name].append(json.loads(gen.text))
             scores[name].append(label_logprobs(llm, prompt + '"', first_tokens))
 

@@ -130,7 +130,7 @@ class LLMClassifier:
             partial = json.dumps(record, ensure_ascii=False, separators=(",", ":"))[:-1]
             prompt = base + partial + ("," if record else "") + json.dumps(name) + ":"
             output_type = self._output_type(name, options)
-            max_tokens = TEXT_MAX_TOKENS.get(name, 8)
+            max_tokens = TEXT_MAX_TOKENS.get(name, 16)
             gen = self.llm.generate_structured(prompt, output_type, max_tokens)
             stats.llm_calls += 1
             stats.prompt_tokens = max(stats.prompt_tokens, gen.prompt_tokens)

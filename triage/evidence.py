@@ -97,11 +97,15 @@ class TrainedHeads:
         self.label_vectors = label_vectors
         self.embedder_name = embedder_name
 
-    def lexical_probs(self, field_name: str, text: str) -> dict:
-        model = getattr(self, "lexical_models", {}).get(field_name)
+    def lexical_features(self, texts: list[str]):
+        return self.lexical_vectorizer.transform(texts)
+
+    def lexical_probs(self, field_name: str, features) -> dict:
+        """features: one row of lexical_features()."""
+        model = self.lexical_models.get(field_name)
         if model is None:
             return {}
-        p = model.predict_proba([text])[0]
+        p = model.predict_proba(features)[0]
         return {_label(c): float(v) for c, v in zip(model.classes_, p)}
 
     def lr_probs(self, field_name: str, vector: np.ndarray) -> dict:
@@ -159,12 +163,17 @@ def train_heads(kb, settings=None) -> TrainedHeads:
         model = LogisticRegression(C=2.0, max_iter=300, class_weight="balanced")
         model.fit(vectors[domain_rows], [cols["category"][i] for i in domain_rows])
         models["category_domain"] = model
+    # Lexical heads share one TF-IDF vocabulary fitted on the taxonomy-exact rows.
+    domain = [i for i, src in enumerate(cols["source"]) if src in SOURCE_WEIGHT]
+    vectorizer = _lexical_vectorizer().fit([cols["text"][i] for i in domain]) if domain else None
     lexical_models = {}
-    for name, labels in FIELDS.items():
-        rows = [i for i, (src, v) in enumerate(zip(cols["source"], cols[name]))
-                if src in SOURCE_WEIGHT and v is not None and v in labels]
-        if len({cols[name][i] for i in rows}) >= 2:
-            lexical_models[name] = _lexical_model().fit([cols["text"][i] for i in rows], [cols[name][i] for i in rows])
+    if vectorizer is not None:
+        features = vectorizer.transform([cols["text"][i] for i in domain])
+        for name, labels in FIELDS.items():
+            keep = [j for j, i in enumerate(domain) if cols[name][i] is not None and cols[name][i] in labels]
+            if len({cols[name][domain[j]] for j in keep}) >= 2:
+                model = LogisticRegression(C=10.0, max_iter=2000, class_weight="balanced")
+                lexical_models[name] = model.fit(features[keep], [cols[name][domain[j]] for j in keep])
     descriptions = [d for c in CATEGORIES for d in LABEL_DESCRIPTIONS[c]]
     per_label = max(len(v) for v in LABEL_DESCRIPTIONS.values())
     desc_vectors = kb.embedder.encode(descriptions)
@@ -178,6 +187,7 @@ def train_heads(kb, settings=None) -> TrainedHeads:
             label_vectors[li, j] = label_vectors[li, 0]
     heads = TrainedHeads(kb.version, models, label_vectors, kb.embedder.name)
     heads.lexical_models = lexical_models
+    heads.lexical_vectorizer = vectorizer
     heads.subcategory_vectors = {
         c: (list(subs), kb.embedder.encode([f"{name.replace('_', ' ')}: {desc}" for name, desc in subs.items()]))
         for c, subs in SUBCATEGORIES.items()
@@ -187,16 +197,14 @@ def train_heads(kb, settings=None) -> TrainedHeads:
     return heads
 
 
-def _lexical_model():
+def _lexical_vectorizer():
     from sklearn.feature_extraction.text import TfidfVectorizer
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.pipeline import make_pipeline, make_union
+    from sklearn.pipeline import make_union
 
-    features = make_union(
+    return make_union(
         TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), min_df=2, sublinear_tf=True),
         TfidfVectorizer(analyzer="word", ngram_range=(1, 2), sublinear_tf=True),
     )
-    return make_pipeline(features, LogisticRegression(C=10.0, max_iter=2000, class_weight="balanced"))
 
 
 def load_heads(kb, settings=None) -> TrainedHeads:
@@ -207,7 +215,7 @@ def load_heads(kb, settings=None) -> TrainedHeads:
             with path.open("rb") as fh:
                 heads = pickle.load(fh)
             if (heads.kb_version == kb.version and heads.embedder_name == kb.embedder.name
-                    and getattr(heads, "subcategory_vectors", None) and getattr(heads, "lexical_models", None)):
+                    and getattr(heads, "subcategory_vectors", None) and getattr(heads, "lexical_vectorizer", None)):
                 return heads
         except Exception:
             pass
@@ -260,22 +268,27 @@ class EvidenceLayer:
                 self.heads = load_heads(self.kb, self.settings)
 
     def assess(self, text: str) -> Evidence:
-        return self._assess_vector(text, self.kb.embedder.encode([text])[0])
+        return self.assess_many([text], batch=False)[0]
 
-    def assess_many(self, texts: list[str]) -> list[Evidence]:
-        """Batch version: one embedding call for all texts (much faster per ticket)."""
-        vectors = self.kb.embedder.encode(list(texts)) if texts else []
-        return [self._assess_vector(t, v) for t, v in zip(texts, vectors)]
-
-    def _assess_vector(self, text: str, vector: np.ndarray) -> Evidence:
-        hits = self.kb.search(vector, k=max(self.settings.knn_k, self.settings.retrieval_k))
+    def assess_many(self, texts: list[str], batch: bool = True) -> list[Evidence]:
+        """Evidence for many tickets: one embedding call, one LanceDB query, one TF-IDF transform."""
+        if not texts:
+            return []
+        texts = list(texts)
         heads = self.heads
-        fields = {}
-        for name, labels in FIELDS.items():
-            per_head = {"lr": heads.lr_probs(name, vector), "knn": knn_vote(hits, name, labels),
-                        "lexical": heads.lexical_probs(name, text)}
-            if name == "category":
-                per_head["zero_shot"] = heads.zero_shot(vector)
-                per_head["lr_domain"] = heads.lr_probs("category_domain", vector)
-            fields[name] = FieldEvidence(mix(per_head, self.head_weights[name], labels), per_head)
-        return Evidence(fields=fields, hits=hits, vector=vector, heads=heads)
+        vectors = self.kb.embedder.encode(texts, threads=self.settings.n_threads or 2) if batch \
+            else self.kb.embedder.encode(texts)
+        all_hits = self.kb.search_many(vectors, k=max(self.settings.knn_k, self.settings.retrieval_k))
+        lexical = heads.lexical_features(texts) if heads.lexical_vectorizer is not None else None
+        out = []
+        for i, (vector, hits) in enumerate(zip(vectors, all_hits)):
+            fields = {}
+            for name, labels in FIELDS.items():
+                per_head = {"lr": heads.lr_probs(name, vector), "knn": knn_vote(hits, name, labels),
+                            "lexical": heads.lexical_probs(name, lexical[i]) if lexical is not None else {}}
+                if name == "category":
+                    per_head["zero_shot"] = heads.zero_shot(vector)
+                    per_head["lr_domain"] = heads.lr_probs("category_domain", vector)
+                fields[name] = FieldEvidence(mix(per_head, self.head_weights[name], labels), per_head)
+            out.append(Evidence(fields=fields, hits=hits, vector=vector, heads=heads))
+        return out
