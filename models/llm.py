@@ -189,12 +189,12 @@ class LocalLLM:
         return Generation(text, prompt_tokens, evaluated, len(self.tokenize(text)), seconds)
 
     def stream_text(self, prompt: str, max_tokens: int, stop: list[str] | None = None,
-                    temperature: float = 0.3) -> Iterator[str]:
+                    temperature: float = 0.3, repeat_penalty: float = 1.3) -> Iterator[str]:
         """Free text, token by token (used for reply drafts)."""
         with self._lock:
             for chunk in self.llama.create_completion(
                 prompt, max_tokens=max_tokens, temperature=temperature, stop=stop or [], stream=True,
-                seed=0,
+                seed=0, repeat_penalty=repeat_penalty,
             ):
                 yield chunk["choices"][0]["text"]
             if not self.reuse_prefix:

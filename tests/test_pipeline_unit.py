@@ -32,7 +32,7 @@ def test_huge_ticket_is_truncated_by_tokens(triager):
 
 def test_stages_are_timed_and_subject_is_used(triager):
     result = triager.run(Ticket(text="The export button does nothing", subject="Export broken", id="T-1"))
-    assert [t.name for t in result.timings] == ["preprocess", "pii", "truncate", "classify"]
+    assert [t.name for t in result.timings] == ["preprocess", "pii", "truncate", "classify", "signals+routing"]
     assert result.ticket_id == "T-1" and result.masked_text.startswith("Export broken")
 
 

@@ -16,20 +16,33 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--subject", default="", help="optional subject line")
     parser.add_argument("--model", help="GGUF path or packaged model name (env TRIAGE_MODEL)")
     parser.add_argument("--threads", type=int, help="llama.cpp threads (default: physical cores)")
+    parser.add_argument("--mode", choices=["llm", "evidence", "hybrid"], help="default: TRIAGE_MODE or hybrid")
+    parser.add_argument("--draft", action="store_true", help="also write a grounded reply draft")
+    parser.add_argument("--mrr", type=float, help="the account's monthly recurring revenue (churn/upsell value)")
+    parser.add_argument("--helpdesk", choices=["zendesk", "freshdesk"], help="print a helpdesk update payload instead")
     args = parser.parse_args(argv)
 
     text = sys.stdin.read() if args.text == "-" else args.text
-    settings = get_settings(model=args.model, n_threads=args.threads)
+    settings = get_settings(model=args.model, n_threads=args.threads, mode=args.mode)
     try:
+        from kb.store import KnowledgeBaseError
         from triage.pipeline import Triager
 
-        result = Triager(settings).run(Ticket(text=text, subject=args.subject))
+        result = Triager(settings).run(Ticket(text=text, subject=args.subject, mrr=args.mrr), with_draft=args.draft)
     except EmptyTicketError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    except ModelNotFoundError as exc:
+    except (ModelNotFoundError, KnowledgeBaseError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 3
+    if args.helpdesk:
+        import json
+
+        from triage.helpdesk import freshdesk_update, zendesk_update
+
+        payload = zendesk_update(result) if args.helpdesk == "zendesk" else freshdesk_update(result)
+        print(json.dumps(payload, indent=2, ensure_ascii=False, default=str))
+        return 0
     print(result.model_dump_json(indent=2))
     return 0
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Optional
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -32,6 +33,9 @@ class Settings(BaseSettings):
     retrieval_k: int = Field(3, description="Similar resolved tickets shown / used for drafts.")
     ann_min_rows: int = Field(10_000, description="Build LanceDB's ANN index once the KB has this many rows.")
     embed_threads: int = Field(1, description="Torch threads for per-ticket embedding (1 avoids contention with LanceDB).")
+    draft_adapt_min_similarity: float = Field(
+        0.6, description="Reuse a same-language resolution as the draft body at this similarity; above 1 = always generate.")
+    routing_file: Optional[Path] = Field(None, description="Routing TOML (default: triage/routing.toml).")
     host: str = "127.0.0.1"
     port: int = 7860
 

@@ -98,3 +98,21 @@ def escalation_signals(text: str) -> list[str]:
         stripped = NEGATED.sub(" ", text)
         fired = [f for f in fired if f not in negated or SIGNALS[f].search(stripped)]
     return fired
+
+
+SEVERE = {"legal", "regulator"}
+STRONG = {"churn_threat", "chargeback_dispute", "public_post", "manager_request"}
+
+
+def risk_level(signals: list[str], flagged: bool, sentiment: str) -> str:
+    """Merge the three layers: phrase signals, the classifier's escalation flag (evidence or
+    LLM) and sentiment, into low / medium / high / critical."""
+    fired = set(signals)
+    angry = sentiment == "angry"
+    if fired & SEVERE or (len(fired) >= 2 and angry):
+        return "critical"
+    if fired & STRONG or (fired and angry) or (flagged and angry):
+        return "high"
+    if fired or flagged or angry:
+        return "medium"
+    return "low"

@@ -65,21 +65,56 @@ class Triager:
                 self.kb = KnowledgeBase(self.settings.kb_path, TicketEmbedder(threads=self.settings.embed_threads))
             self.kb.check()
             self.evidence = EvidenceLayer(self.kb, self.settings)
+        from triage.routing import load_routing
+
+        self.routing_config = load_routing(self.settings.routing_file)  # invalid file: fails here
+        self.drafter = None
+        if self.llm is not None and self.kb is not None:
+            from triage.draft import Drafter
+
+            self.drafter = Drafter(self.llm, self.kb, self.settings.retrieval_k, auto_reply=self.routing_config.auto_reply,
+                                   adapt_min_similarity=self.settings.draft_adapt_min_similarity)
         detect_language("warm up the language profiles once at start-up")
 
     @property
     def model_name(self) -> str:
         return self.llm.name if self.llm is not None else "none (evidence mode)"
 
-    def run(self, ticket: Ticket | str) -> TriageResult:
+    def run(self, ticket: Ticket | str, with_draft: bool = False) -> TriageResult:
+        result = None
+        for result in self.stream(ticket, with_draft=with_draft):
+            pass
+        return result
+
+    def stream(self, ticket: Ticket | str, with_draft: bool = True):
+        """Yields the TriageResult without a draft, then (if drafting) the draft text as it grows
+        (str), then the final TriageResult with the grounded draft."""
         prepared = self._prepare(ticket)
+        evidence = None
         if self.evidence is not None:
             start = time.perf_counter()
             evidence = self.evidence.assess(prepared.masked)
             prepared.timings.append(StageTiming(name="evidence", seconds=time.perf_counter() - start))
-        else:
-            evidence = None
-        return self._finish(prepared, evidence)
+        result = self._finish(prepared, evidence)
+        if not (with_draft and self.drafter is not None):
+            yield result
+            return
+        yield result
+        from triage.draft import Draft
+
+        c = result.classification
+        start = time.perf_counter()
+        final = None
+        for item in self.drafter.stream(result.masked_text, result.language, c.sentiment, c.urgency,
+                                        c.primary_category, evidence.vector if evidence else None,
+                                        vague=bool(evidence) and c.needs_human_review and len(result.masked_text.split()) <= 3):
+            if isinstance(item, Draft):
+                final = item
+            else:
+                yield item
+        result.draft = final
+        result.timings.append(StageTiming(name="draft", seconds=time.perf_counter() - start))
+        yield result
 
     def run_many(self, tickets: list[Ticket | str]) -> list[TriageResult | Exception]:
         """Batch triage: embeddings are computed in one batch (evidence/hybrid modes). Each item
@@ -170,7 +205,20 @@ class Triager:
             for name in llm_fields:
                 source = "extractive (llm summary not grounded)" if name == "summary" and "summary" in stats.fallbacks else "llm"
                 decisions[name] = Decision(value=getattr(classification, name), source=source)
+        from triage.business_signals import churn_risk, upsell_opportunity
+        from triage.escalation import escalation_signals, risk_level
+        from triage.routing import route
+
+        with stage("signals+routing"):
+            signals = decided.escalation_signals if decided else escalation_signals(masked)
+            level = risk_level(signals, classification.escalation_risk, classification.sentiment)
+            mrr = prepared.ticket.mrr
+            churn, upsell = churn_risk(masked, mrr), upsell_opportunity(masked, mrr)
+            routing = route(self.routing_config, classification.primary_category, classification.urgency,
+                            classification.sentiment, level, classification.needs_human_review,
+                            prepared.ticket.created_at)
         return TriageResult(
+            risk_level=level, churn=churn, upsell=upsell, routing=routing,
             ticket_id=prepared.ticket.id,
             classification=classification,
             language=cleaned.language,
@@ -180,7 +228,7 @@ class Triager:
             model=self.model_name,
             mode=self.mode,
             decisions=decisions,
-            escalation_signals=decided.escalation_signals if decided else [],
+            escalation_signals=signals,
             p1_signals=decided.p1_signals if decided else [],
             similar_tickets=similar,
             timings=timings,

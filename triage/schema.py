@@ -31,6 +31,8 @@ class Ticket(BaseModel):
     id: Optional[str] = None
     channel: Optional[str] = None
     created_at: Optional[datetime] = None
+    customer_tier: Optional[str] = None
+    mrr: Optional[float] = Field(None, ge=0, description="Monthly recurring revenue of the account, if known")
 
 
 class Classification(BaseModel):
@@ -92,6 +94,11 @@ class TriageResult(BaseModel):
     escalation_signals: list[str] = Field(default_factory=list)
     p1_signals: list[str] = Field(default_factory=list)
     similar_tickets: list[SimilarTicket] = Field(default_factory=list)
+    risk_level: str = "low"
+    churn: Optional[Any] = None  # business_signals.Signal
+    upsell: Optional[Any] = None
+    routing: Optional[Any] = None  # routing.Routing
+    draft: Optional[Any] = None  # draft.Draft
     timings: list[StageTiming] = Field(default_factory=list)
     prompt_tokens: int = 0
     prompt_tokens_evaluated: int = Field(0, description="Prompt tokens actually evaluated after KV-cache prefix reuse.")
