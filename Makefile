@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-requirements
 
-.PHONY: run test kb bench eval install clean
+.PHONY: run test kb browser bench eval install clean
 
 install: $(STAMP)
 
@@ -22,8 +22,14 @@ kb: $(STAMP)
 run: kb
 	$(BIN)/python app.py
 
-test: kb
+test: kb browser
 	$(BIN)/python -m pytest -q
+
+# Debian's Chromium for the browser test, when this machine lets us install it (root + apt).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null 2>&1; } || \
+		echo "note: Chromium not installed; the browser test will be skipped (apt-get install chromium)"
 
 bench: kb
 	$(BIN)/python -m scripts.bench --n 30

@@ -1,30 +1,343 @@
-"""Gradio page: paste a ticket, get the triage result. Thin: all logic is in triage/."""
+"""Gradio app: triage, feedback, batch and knowledge base. Thin: it calls triage/ and kb/,
+it re-implements nothing. Ticket text is only ever shown in text components (Textbox,
+Dataframe, JSON), never rendered as Markdown or HTML."""
 from __future__ import annotations
 
 import argparse
+import json
+import os
+import tempfile
+import threading
+from datetime import datetime, timezone
+from pathlib import Path
 
 import models  # noqa: F401  (offline env vars before gradio is imported)
 import gradio as gr
 
 from triage.config import get_settings
+from triage.helpdesk import freshdesk_update, zendesk_update
 from triage.pipeline import Triager
-from triage.schema import EmptyTicketError, Ticket
+from triage.schema import CATEGORIES, SENTIMENTS, URGENCIES, EmptyTicketError, Ticket
+
+EXAMPLES = [
+    ["Charged twice this month", "Hi, I was charged twice for my Pro subscription this month ($49 each). "
+     "Please refund the duplicate. Order #48213.", "email", "pro", 49],
+    ["", "Our whole platform is down since 9am, none of our 40 agents can log in. This is the third outage "
+     "this week - if it happens again we will cancel and move to a competitor.", "chat", "enterprise", 4200],
+    ["Idea", "It would be great if the dashboard had a dark mode and we could export reports as PDF.",
+     "web_form", "free", None],
+    ["Konto gesperrt", "Hallo, ich kann mich seit gestern nicht mehr anmelden, das Passwort wird nicht "
+     "akzeptiert. Bitte helfen Sie mir.", "email", "pro", 29],
+    ["", "<p>Where is my order?</p><script>alert('x')</script>", "web_form", "free", None],
+]
+SIMILAR_HEADERS = ["id", "similarity", "category", "urgency", "source", "ticket", "resolution"]
+DECISION_HEADERS = ["field", "value", "decided by", "probability"]
 
 
-def build_app(triager: Triager) -> gr.Blocks:
-    def triage(text: str, subject: str = "") -> dict:
+def _fmt_signal(signal) -> str:
+    if signal is None or not signal.present:
+        return "none"
+    value = f" (account value {signal.account_value:g}/month)" if signal.account_value else ""
+    return "; ".join(f"{k}: \"{v}\"" for k, v in signal.triggers.items()) + value
+
+
+class App:
+    def __init__(self, triager: Triager):
+        self.triager = triager
+        self.kb = triager.kb
+        self._refresh_lock = threading.Lock()
+
+    # -- triage -------------------------------------------------------------
+    def _ticket(self, text, subject, channel, tier, mrr, created) -> Ticket:
+        created_at = None
+        if created and str(created).strip():
+            try:
+                created_at = datetime.fromisoformat(str(created).strip())
+            except ValueError as exc:
+                raise gr.Error(f"Created time must look like 2026-11-22T09:30 ({exc}).")
+        return Ticket(text=text or "", subject=subject or "", channel=channel or None, customer_tier=tier or None,
+                      mrr=float(mrr) if mrr not in (None, "") else None, created_at=created_at)
+
+    def _panel(self, result, draft_text: str | None = None) -> list:
+        c = result.classification
+        r = result.routing
+        decisions = [[name, json.dumps(d.value, ensure_ascii=False, default=str), d.source,
+                      None if d.probability is None else round(d.probability, 3)] for name, d in result.decisions.items()]
+        similar = [[t.id, t.similarity, t.category, t.urgency, t.source, t.text[:300], t.resolution[:300]]
+                   for t in result.similar_tickets]
+        timings = [[t.name, round(t.seconds * 1000, 1)] for t in result.timings]
+        pii = ", ".join(f"{k}: {v}" for k, v in result.pii.counts.items()) or "none"
+        review = "NEEDS HUMAN REVIEW" if c.needs_human_review else "ok to handle"
+        routing = (f"{r.queue} (team {r.team}); SLA {r.sla_hours:g} h, due {r.due_at:%Y-%m-%d %H:%M %Z}"
+                   + (f"; escalated: {', '.join(r.escalation_reasons)}" if r.escalated else "")) if r else ""
+        draft = draft_text if draft_text is not None else (result.draft.text if result.draft else "")
+        payloads = {"zendesk": zendesk_update(result), "freshdesk": freshdesk_update(result)}
+        prediction = {"category": c.primary_category, "secondary_category": c.secondary_category,
+                      "urgency": c.urgency, "sentiment": c.sentiment, "escalation": c.escalation_risk}
+        return [
+            c.primary_category + (f" (+ {c.secondary_category})" if c.secondary_category else ""),
+            c.urgency, c.sentiment, f"{c.confidence} — {review}", c.summary,
+            f"{result.risk_level}: " + (", ".join(result.escalation_signals) or "no phrase signals"),
+            _fmt_signal(result.churn), _fmt_signal(result.upsell), routing, result.language, pii,
+            result.masked_text, similar, decisions, timings, draft,
+            json.loads(json.dumps(payloads, default=str)), result.model_dump(mode="json"),
+            # feedback defaults
+            c.primary_category, c.secondary_category or "none", c.urgency, c.sentiment, c.escalation_risk,
+            prediction,
+        ]
+
+    def triage(self, text, subject, channel, tier, mrr, created):
         try:
-            return triager.run(Ticket(text=text or "", subject=subject or "")).model_dump(mode="json")
+            ticket = self._ticket(text, subject, channel, tier, mrr, created)
+            stream = self.triager.stream(ticket, with_draft=self.triager.drafter is not None)
+            result = next(stream)
+        except EmptyTicketError as exc:
+            raise gr.Error(str(exc))
+        yield self._panel(result, draft_text="")
+        for item in stream:
+            if isinstance(item, str):
+                panel = self._panel(result, draft_text=item)
+            else:
+                result = item
+                panel = self._panel(result)
+            yield panel
+
+    def triage_api(self, text: str, subject: str = "") -> dict:
+        """API (gradio_client, api_name="triage"): the TriageResult as JSON, with the draft."""
+        try:
+            return self.triager.run(Ticket(text=text or "", subject=subject or ""), with_draft=True).model_dump(mode="json")
         except EmptyTicketError as exc:
             raise gr.Error(str(exc))
 
+    # -- feedback -----------------------------------------------------------
+    def resolve(self, masked_text, category, secondary, urgency, sentiment, escalation, reply, prediction, result_json):
+        if self.kb is None:
+            raise gr.Error("The knowledge base is not loaded (mode llm); start with --mode hybrid or evidence.")
+        if not masked_text:
+            raise gr.Error("Triage a ticket first.")
+        labels = {"category": category, "secondary_category": None if secondary == "none" else secondary,
+                  "urgency": urgency, "sentiment": sentiment, "escalation": bool(escalation)}
+        language = (result_json or {}).get("language", "unknown")
+        ticket_id = self.kb.add_resolved(masked_text, labels, resolution=reply or "",
+                                         original_prediction=prediction or {}, language=language)
+        threading.Thread(target=self._refresh, daemon=True).start()
+        return self.kb_status(f"Stored {ticket_id}.")
+
+    def _refresh(self):
+        with self._refresh_lock:
+            if self.triager.evidence is not None:
+                self.triager.evidence.refresh()
+
+    def kb_status(self, prefix: str = "") -> str:
+        if self.kb is None:
+            return "Knowledge base not loaded."
+        corrections = self.kb.corrections()
+        changed = sum(1 for c in corrections if c.get("changed"))
+        return (f"{prefix} Knowledge base: {self.kb.count()} resolved tickets; {len(corrections)} resolved from "
+                f"this app, {changed} of them corrected a prediction.").strip()
+
+    # -- batch ----------------------------------------------------------------
+    def batch(self, file, text_cols, mode, progress=gr.Progress()):
+        from scripts.datasets import load_rows
+        from scripts.triage_batch import flat_record
+
+        if file is None:
+            raise gr.Error("Upload a CSV or JSONL file first.")
+        cols = [c.strip() for c in (text_cols or "text").split(",") if c.strip()]
+        try:
+            rows, bad = load_rows(file if isinstance(file, str) else file.name, cols)
+        except (FileNotFoundError, UnicodeDecodeError, ValueError) as exc:
+            raise gr.Error(f"Cannot read the file: {exc}")
+        triager = self.triager if mode == self.triager.mode else self._batch_triager(mode)
+        records, failures = [], []
+        progress(0, desc="triaging")
+        for i in range(0, len(rows), 32):
+            chunk = rows[i: i + 32]
+            for row, res in zip(chunk, triager.run_many([Ticket(text=r.text, id=r.id) for r in chunk])):
+                if isinstance(res, Exception):
+                    failures.append(f"{row.id}: {res}")
+                else:
+                    records.append(flat_record(row.id, res))
+            progress(min(1.0, (i + len(chunk)) / max(1, len(rows))), desc=f"{i + len(chunk)} / {len(rows)} tickets")
+        out_dir = Path(tempfile.mkdtemp(prefix="triage_batch_"))
+        csv_path, jsonl_path = out_dir / "triage_results.csv", out_dir / "triage_results.jsonl"
+        import pandas as pd
+
+        frame = pd.DataFrame(records)
+        frame.to_csv(csv_path, index=False)
+        jsonl_path.write_text("".join(json.dumps(r, ensure_ascii=False, default=str) + "\n" for r in records), encoding="utf-8")
+        note = (f"{len(records)} triaged, {len(failures)} rejected, {len(bad)} unreadable rows."
+                + ("\n" + "\n".join(failures[:20] + [b.reason for b in bad[:20]]) if failures or bad else ""))
+        shown = frame[[c for c in ("id", "primary_category", "urgency", "sentiment", "escalation_risk",
+                                   "needs_human_review", "summary") if c in frame]] if len(frame) else frame
+        return shown, [str(csv_path), str(jsonl_path)], note, *self._charts(frame)
+
+    def _batch_triager(self, mode):
+        if not hasattr(self, "_other_triagers"):
+            self._other_triagers = {}
+        if mode not in self._other_triagers:
+            self._other_triagers[mode] = Triager(self.triager.settings, llm=self.triager.llm, kb=self.kb, mode=mode)
+        return self._other_triagers[mode]
+
+    @staticmethod
+    def _charts(frame):
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+
+        figs = []
+        fig, ax = plt.subplots(figsize=(5, 3))
+        if len(frame):
+            table = frame.pivot_table(index="primary_category", columns="urgency", values="id", aggfunc="count", fill_value=0)
+            ax.imshow(table.values, cmap="Blues")
+            ax.set_xticks(range(len(table.columns)), table.columns)
+            ax.set_yticks(range(len(table.index)), table.index)
+            for i in range(table.shape[0]):
+                for j in range(table.shape[1]):
+                    ax.text(j, i, int(table.values[i, j]), ha="center", va="center")
+        ax.set_title("category × urgency")
+        fig.tight_layout()
+        figs.append(fig)
+        for column, title in (("sentiment", "sentiment"), ("escalation_risk", "escalation risk")):
+            fig, ax = plt.subplots(figsize=(4, 2.6))
+            if len(frame):
+                frame[column].astype(str).value_counts().plot.bar(ax=ax, color="#4a7bd0")
+            ax.set_title(title)
+            fig.tight_layout()
+            figs.append(fig)
+        return figs
+
+    # -- knowledge base -------------------------------------------------------------
+    def kb_search(self, query, category):
+        if self.kb is None:
+            raise gr.Error("Knowledge base not loaded.")
+        if not (query or "").strip():
+            raise gr.Error("Type something to search for.")
+        hits = self.kb.search(query, k=10, category=None if category == "any" else category)
+        return [[h.id, round(h.similarity, 3), h.category, h.urgency, h.source, h.text[:300], (h.resolution or "")[:300]]
+                for h in hits]
+
+    def kb_counts(self):
+        if self.kb is None:
+            return [], []
+        by_cat = sorted(self.kb.counts("category").items(), key=lambda kv: -kv[1])
+        by_src = sorted(self.kb.counts("source").items(), key=lambda kv: -kv[1])
+        return [[str(k), v] for k, v in by_cat], [[str(k), v] for k, v in by_src]
+
+    def kb_add(self, text, category, urgency, sentiment, escalation, resolution):
+        from triage.pii import mask_pii
+        from triage.preprocess import clean_ticket
+
+        try:
+            cleaned = clean_ticket(text or "")
+        except EmptyTicketError as exc:
+            raise gr.Error(str(exc))
+        masked, _ = mask_pii(cleaned.text, cleaned.language)
+        ticket_id = self.kb.add_resolved(masked, {"category": category, "urgency": urgency, "sentiment": sentiment,
+                                                  "escalation": bool(escalation)}, resolution=resolution or "",
+                                         language=cleaned.language)
+        threading.Thread(target=self._refresh, daemon=True).start()
+        return self.kb_status(f"Added {ticket_id}."), *self.kb_counts()
+
+
+def build_app(triager: Triager) -> gr.Blocks:
+    app = App(triager)
     with gr.Blocks(title="Ticket triage (local)") as demo:
-        gr.Markdown(f"## Local ticket triage\nModel: `{triager.llm.name}` — nothing leaves this machine.")
-        subject = gr.Textbox(label="Subject (optional)")
-        text = gr.Textbox(label="Ticket", lines=8, placeholder="Paste a ticket, e-mail or chat transcript")
-        button = gr.Button("Triage", variant="primary")
-        output = gr.JSON(label="Result")
-        button.click(triage, inputs=[text, subject], outputs=output, api_name="triage")
+        gr.Markdown("## Local ticket triage\nEverything runs on this machine; no ticket text leaves it.")
+        gr.Textbox(value=f"Ready — model {triager.model_name}, mode {triager.mode}, "
+                         + (f"knowledge base {triager.kb.count()} tickets" if triager.kb else "no knowledge base"),
+                   label="Status", interactive=False, elem_id="status")
+        with gr.Tab("Triage"):
+            with gr.Row():
+                with gr.Column(scale=1):
+                    subject = gr.Textbox(label="Subject (optional)", elem_id="subject")
+                    text = gr.Textbox(label="Ticket", lines=9, placeholder="Paste a ticket, e-mail or chat", elem_id="ticket")
+                    with gr.Row():
+                        channel = gr.Dropdown(["email", "chat", "web_form", "social", "phone"], label="Channel", value=None)
+                        tier = gr.Dropdown(["free", "pro", "business", "enterprise"], label="Customer tier", value=None)
+                    with gr.Row():
+                        mrr = gr.Number(label="MRR (optional)", value=None)
+                        created = gr.Textbox(label="Created (ISO time, optional)", placeholder="2026-11-22T09:30")
+                    button = gr.Button("Triage", variant="primary", elem_id="triage-button")
+                    gr.Examples(EXAMPLES, [subject, text, channel, tier, mrr], label="Example tickets")
+                with gr.Column(scale=2):
+                    with gr.Row():
+                        category = gr.Textbox(label="Category", interactive=False, elem_id="out-category")
+                        urgency = gr.Textbox(label="Urgency", interactive=False, elem_id="out-urgency")
+                        sentiment = gr.Textbox(label="Sentiment", interactive=False, elem_id="out-sentiment")
+                        confidence = gr.Textbox(label="Confidence / review", interactive=False, elem_id="out-review")
+                    summary = gr.Textbox(label="Summary", interactive=False, elem_id="out-summary")
+                    with gr.Row():
+                        risk = gr.Textbox(label="Escalation risk (signals)", interactive=False, elem_id="out-risk")
+                        churn = gr.Textbox(label="Churn risk", interactive=False)
+                        upsell = gr.Textbox(label="Upsell opportunity", interactive=False)
+                    with gr.Row():
+                        routing = gr.Textbox(label="Routing", interactive=False, elem_id="out-routing")
+                        language = gr.Textbox(label="Language", interactive=False)
+                        pii = gr.Textbox(label="PII found", interactive=False)
+                    draft = gr.Textbox(label="Reply draft (editable; review before sending)", lines=8,
+                                       interactive=True, elem_id="out-draft")
+                    masked = gr.Textbox(label="Masked text (all the model saw)", lines=4, interactive=False,
+                                        elem_id="out-masked")
+                    similar = gr.Dataframe(headers=SIMILAR_HEADERS, label="Similar resolved tickets", wrap=True)
+                    decisions = gr.Dataframe(headers=DECISION_HEADERS, label="Which layer decided each field")
+                    timings = gr.Dataframe(headers=["stage", "ms"], label="Per-stage timings")
+                    helpdesk = gr.JSON(label="Helpdesk update preview (nothing is sent)")
+                    result_json = gr.JSON(label="Full result", visible=False)
+            with gr.Accordion("Feedback: accept or correct, then resolve", open=True):
+                with gr.Row():
+                    fb_category = gr.Dropdown(list(CATEGORIES), label="Category")
+                    fb_secondary = gr.Dropdown(["none", *CATEGORIES], label="Secondary", value="none")
+                    fb_urgency = gr.Dropdown(list(URGENCIES), label="Urgency")
+                    fb_sentiment = gr.Dropdown(list(SENTIMENTS), label="Sentiment")
+                    fb_escalation = gr.Checkbox(label="Escalation")
+                resolve = gr.Button("Resolve (store in knowledge base)", elem_id="resolve-button")
+                kb_state = gr.Textbox(label="Knowledge base", value=app.kb_status(), interactive=False, elem_id="kb-status")
+            prediction = gr.State({})
+            outputs = [category, urgency, sentiment, confidence, summary, risk, churn, upsell, routing, language, pii,
+                       masked, similar, decisions, timings, draft, helpdesk, result_json,
+                       fb_category, fb_secondary, fb_urgency, fb_sentiment, fb_escalation, prediction]
+            button.click(app.triage, [text, subject, channel, tier, mrr, created], outputs, api_name="triage_ui")
+            resolve.click(app.resolve, [masked, fb_category, fb_secondary, fb_urgency, fb_sentiment, fb_escalation,
+                                        draft, prediction, result_json], kb_state, api_name="resolve")
+            api_in, api_subject, api_out = gr.Textbox(visible=False), gr.Textbox(visible=False), gr.JSON(visible=False)
+            api_button = gr.Button(visible=False)
+            api_button.click(app.triage_api, [api_in, api_subject], api_out, api_name="triage")
+        with gr.Tab("Batch"):
+            upload = gr.File(label="CSV or JSONL", file_types=[".csv", ".jsonl", ".json"])
+            with gr.Row():
+                cols = gr.Textbox(label="Text column(s), comma-separated", value="text")
+                mode = gr.Dropdown(["evidence", "hybrid", "llm"], value="evidence", label="Mode")
+            run_batch = gr.Button("Triage file", variant="primary")
+            batch_note = gr.Textbox(label="Result", interactive=False)
+            batch_table = gr.Dataframe(label="Results")
+            downloads = gr.File(label="Download CSV / JSONL", file_count="multiple")
+            with gr.Row():
+                chart1, chart2, chart3 = gr.Plot(), gr.Plot(), gr.Plot()
+            run_batch.click(app.batch, [upload, cols, mode], [batch_table, downloads, batch_note, chart1, chart2, chart3])
+        with gr.Tab("Knowledge base"):
+            with gr.Row():
+                query = gr.Textbox(label="Search resolved tickets")
+                filter_category = gr.Dropdown(["any", *CATEGORIES], value="any", label="Category")
+                search = gr.Button("Search")
+            results = gr.Dataframe(headers=SIMILAR_HEADERS, label="Matches", wrap=True)
+            search.click(app.kb_search, [query, filter_category], results)
+            with gr.Row():
+                by_cat = gr.Dataframe(headers=["category", "tickets"], label="By category")
+                by_src = gr.Dataframe(headers=["source", "tickets"], label="By source")
+            with gr.Accordion("Add a resolved ticket", open=False):
+                add_text = gr.Textbox(label="Ticket", lines=4)
+                with gr.Row():
+                    add_cat = gr.Dropdown(list(CATEGORIES), label="Category", value="general")
+                    add_urg = gr.Dropdown(list(URGENCIES), label="Urgency", value="P3")
+                    add_sent = gr.Dropdown(list(SENTIMENTS), label="Sentiment", value="neutral")
+                    add_esc = gr.Checkbox(label="Escalation")
+                add_res = gr.Textbox(label="Resolution", lines=3)
+                add_button = gr.Button("Add")
+                add_status = gr.Textbox(label="Status", interactive=False)
+            add_button.click(app.kb_add, [add_text, add_cat, add_urg, add_sent, add_esc, add_res], [add_status, by_cat, by_src])
+            demo.load(app.kb_counts, None, [by_cat, by_src])
     return demo
 
 
@@ -33,12 +346,17 @@ def main() -> None:
     parser.add_argument("--host", help="bind address (default 127.0.0.1)")
     parser.add_argument("--port", type=int, help="port (default 7860)")
     parser.add_argument("--model", help="GGUF path or packaged model name (env TRIAGE_MODEL)")
+    parser.add_argument("--mode", choices=["llm", "evidence", "hybrid"], help="default: TRIAGE_MODE or hybrid")
     args = parser.parse_args()
-    settings = get_settings(host=args.host, port=args.port, model=args.model)
-    print(f"Loading model {settings.model} ...", flush=True)
+    settings = get_settings(host=args.host, port=args.port, model=args.model, mode=args.mode)
+    print(f"Loading models (mode {settings.mode}, model {settings.model}) ...", flush=True)
     demo = build_app(Triager(settings))
+    user, password = os.environ.get("TRIAGE_AUTH_USER"), os.environ.get("TRIAGE_AUTH_PASSWORD")
+    theme = gr.themes.Default(font=["system-ui", "sans-serif"], font_mono=["ui-monospace", "monospace"])
+    print(f"Ready on http://{settings.host}:{settings.port}", flush=True)
     demo.queue(default_concurrency_limit=1).launch(
-        server_name=settings.host, server_port=settings.port, share=False, show_error=True
+        server_name=settings.host, server_port=settings.port, share=False, show_error=True, theme=theme,
+        auth=(user, password) if user and password else None, footer_links=[],
     )
 
 

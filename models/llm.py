@@ -11,6 +11,7 @@ suffix (exact: the cached keys/values are the ones computed for the same tokens)
 from __future__ import annotations
 
 import os
+import queue
 import threading
 import time
 from dataclasses import dataclass
@@ -190,15 +191,37 @@ class LocalLLM:
 
     def stream_text(self, prompt: str, max_tokens: int, stop: list[str] | None = None,
                     temperature: float = 0.3, repeat_penalty: float = 1.3) -> Iterator[str]:
-        """Free text, token by token (used for reply drafts)."""
-        with self._lock:
-            for chunk in self.llama.create_completion(
-                prompt, max_tokens=max_tokens, temperature=temperature, stop=stop or [], stream=True,
-                seed=0, repeat_penalty=repeat_penalty,
-            ):
-                yield chunk["choices"][0]["text"]
-            if not self.reuse_prefix:
-                self.llama.reset()
+        """Free text, token by token (used for reply drafts).
+
+        The model runs in a worker thread that holds the lock for the whole completion and
+        hands pieces over a queue: a web server may resume this generator on another thread
+        (or abandon it), and a lock held across `yield` would then never be released."""
+        pieces: queue.Queue = queue.Queue()
+        done = object()
+
+        def work():
+            try:
+                with self._lock:
+                    for chunk in self.llama.create_completion(
+                        prompt, max_tokens=max_tokens, temperature=temperature, stop=stop or [], stream=True,
+                        seed=0, repeat_penalty=repeat_penalty,
+                    ):
+                        pieces.put(chunk["choices"][0]["text"])
+                    if not self.reuse_prefix:
+                        self.llama.reset()
+            except Exception as exc:  # surfaced to the consumer
+                pieces.put(exc)
+            finally:
+                pieces.put(done)
+
+        threading.Thread(target=work, daemon=True).start()
+        while True:
+            item = pieces.get()
+            if item is done:
+                return
+            if isinstance(item, Exception):
+                raise item
+            yield item
 
 
 _instances: dict = {}

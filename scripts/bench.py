@@ -63,6 +63,55 @@ def bare_llama_seconds(llm, prompt: str, n_generate: int) -> float:
     return time.perf_counter() - start
 
 
+def mode_throughput(tickets: list[str], model, llm) -> dict:
+    """End-to-end batch tickets/s per mode (run_many, no drafts)."""
+    from kb.store import KnowledgeBase
+    from models.embedder import TicketEmbedder
+    from triage.pipeline import Triager
+
+    settings = get_settings(model=model)
+    kb = KnowledgeBase(settings.kb_path, TicketEmbedder(threads=settings.embed_threads))
+    out = {}
+    for mode in ("evidence", "hybrid", "llm"):
+        triager = Triager(settings, llm=llm, kb=kb, mode=mode)
+        batch = tickets * (8 if mode == "evidence" else 1)
+        triager.run_many(batch[:8])
+        start = time.perf_counter()
+        results = triager.run_many(batch)
+        wall = time.perf_counter() - start
+        evidence = [t.seconds for r in results if not isinstance(r, Exception) for t in r.timings if t.name == "evidence"]
+        out[mode] = {"tickets": len(batch), "tickets_per_s": round(len(batch) / wall, 2),
+                     "evidence_stage_s": summary(evidence) if evidence else None}
+    single = Triager(settings, llm=llm, kb=kb, mode="evidence")
+    lat = []
+    for text in tickets:
+        r = single.run(text)
+        lat += [t.seconds for t in r.timings if t.name == "evidence"]
+    out["evidence_stage_single_ticket_s"] = summary(lat)
+    return out
+
+
+def draft_figures(tickets: list[str], model, llm) -> dict:
+    """Draft latency and tokens, full Triager.run (hybrid, with draft), grounding removals."""
+    from triage.pipeline import Triager
+
+    triager = Triager(get_settings(model=model), llm=llm, mode="hybrid")
+    full, draft_s, tokens, strategies, removed = [], [], [], {}, 0
+    for text in tickets:
+        start = time.perf_counter()
+        result = triager.run(text, with_draft=True)
+        full.append(time.perf_counter() - start)
+        d = result.draft
+        strategies[d.strategy] = strategies.get(d.strategy, 0) + 1
+        removed += len(d.removed)
+        if d.strategy == "llm":
+            draft_s.append(d.seconds)
+            tokens.append(d.tokens)
+    return {"full_run_with_draft_s": summary(full), "llm_draft_s": summary(draft_s) if draft_s else None,
+            "llm_draft_tokens": summary(tokens) if tokens else None, "strategies": strategies,
+            "ungrounded_items_removed": removed}
+
+
 def run(n: int, model: str | None, seed: int) -> dict:
     from triage.classify import CLASSIFY_SYSTEM
     from triage.pipeline import Triager
@@ -70,7 +119,7 @@ def run(n: int, model: str | None, seed: int) -> dict:
 
     cold = cold_start_seconds(model)
     t0 = time.perf_counter()
-    triager = Triager(get_settings(model=model))
+    triager = Triager(get_settings(model=model), mode="llm")
     startup = time.perf_counter() - t0
     tickets = load_tickets(n, seed)
     triager.run("warm-up ticket: the app is slow")
@@ -95,7 +144,11 @@ def run(n: int, model: str | None, seed: int) -> dict:
     triager.llm.reuse_prefix = True
 
     gen_seconds = sum(classify)
+    modes = mode_throughput(tickets, model, triager.llm)
+    drafts = draft_figures(tickets, model, triager.llm)
     return {
+        "modes": modes,
+        "drafts": drafts,
         "model": triager.llm.name,
         "n_tickets": len(tickets),
         "threads": triager.llm.n_threads,
@@ -124,7 +177,7 @@ def main(argv=None) -> int:
     if args.json:
         print(json.dumps(report, indent=2))
         return 0
-    print(f"model {report['model']}  tickets {report['n_tickets']}  threads {report['threads']}")
+    print(f"[llm mode classification] model {report['model']}  tickets {report['n_tickets']}  threads {report['threads']}")
     print(f"cold start to first result {report['cold_start_to_first_result_s']} s; "
           f"in-process start-up {report['in_process_startup_s']} s; peak RSS {report['peak_rss_mb']} MB")
     for name, s in report["stages_s"].items():
@@ -137,6 +190,9 @@ def main(argv=None) -> int:
           f" pipeline overhead {report['overhead_vs_bare_llama_cpp']:+.1%}")
     pr = report["prefix_reuse"]
     print(f"prefix KV reuse: on p50 {pr['on_total_s']['p50']} s, off p50 {pr['off_total_s']['p50']} s")
+    for mode, m in report["modes"].items():
+        print(f"mode {mode}: {m}")
+    print(f"drafts: {report['drafts']}")
     return 0
 
 

@@ -1,0 +1,108 @@
+"""The app end to end: a real browser (Playwright driving Debian's Chromium, headless), the
+gradio_client API, and eight simultaneous requests. The app runs as a real subprocess."""
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+SCREENSHOT = ROOT / "docs" / "screenshot.png"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory):
+    port = _free_port()
+    log = tmp_path_factory.mktemp("app") / "app.log"
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    with log.open("w") as fh:
+        proc = subprocess.Popen([sys.executable, "app.py", "--port", str(port)], cwd=ROOT, env=env,
+                                stdout=fh, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.time() + 240
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(f"app exited early:\n{log.read_text()[-3000:]}")
+        try:
+            urllib.request.urlopen(url, timeout=2)
+            break
+        except OSError:
+            time.sleep(1)
+    else:
+        proc.kill()
+        pytest.fail(f"app did not start:\n{log.read_text()[-3000:]}")
+    yield url
+    proc.terminate()
+    proc.wait(timeout=30)
+
+
+def test_browser_triage_shows_results_and_script_stays_text(app_url):
+    if CHROMIUM is None:
+        if os.environ.get("TRIAGE_REQUIRE_BROWSER"):
+            pytest.fail("Chromium is required here (TRIAGE_REQUIRE_BROWSER is set) but not installed")
+        pytest.skip("Chromium not found: install Debian's package (sudo apt-get install chromium) to run the browser test")
+    from playwright.sync_api import sync_playwright
+
+    ticket = ("Our checkout page is down for all customers since 9am and we are losing sales! "
+              "<script>window.__xss = 1</script><img src=x onerror=\"window.__xss = 2\">")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+            "--disable-background-networking", "--disable-component-update", "--disable-sync"])
+        page = browser.new_page(viewport={"width": 1400, "height": 1700})
+        external = []
+        page.on("request", lambda r: external.append(r.url) if not r.url.startswith(("http://127.0.0.1", "data:", "blob:")) else None)
+        page.goto(app_url)
+        page.locator("#ticket textarea").fill(ticket)
+        page.locator("#triage-button").click()
+        category = page.locator("#out-category textarea")
+        page.wait_for_function("() => document.querySelector('#out-category textarea').value.length > 0", timeout=120_000)
+        assert category.input_value().split()[0] in ("billing", "technical", "account", "feature_request", "general")
+        assert page.locator("#out-urgency textarea").input_value() in ("P1", "P2", "P3", "P4")
+        page.wait_for_function("() => document.querySelector('#out-draft textarea').value.length > 20", timeout=180_000)
+        page.wait_for_timeout(500)
+        assert page.evaluate("() => window.__xss") is None  # the script never ran
+        assert "<script>" in page.locator("#ticket textarea").input_value()  # shown as text in the box
+        assert page.locator("script:has-text('window.__xss')").count() == 0  # never injected into the DOM
+        SCREENSHOT.parent.mkdir(exist_ok=True)
+        page.screenshot(path=str(SCREENSHOT), full_page=False)
+        browser.close()
+    assert not external, f"the page requested outside loopback: {external[:5]}"
+
+
+def test_gradio_client_api_returns_the_triage_result(app_url):
+    from gradio_client import Client
+
+    client = Client(app_url, verbose=False)
+    result = client.predict("I forgot my password and the reset e-mail never arrives.", "", api_name="/triage")
+    assert result["classification"]["urgency"] in ("P1", "P2", "P3", "P4")
+    assert result["routing"]["team"] and result["mode"] == "hybrid"
+    assert result["draft"]["text"]
+
+
+def test_eight_simultaneous_requests_all_succeed(app_url):
+    from gradio_client import Client
+
+    tickets = [f"Ticket {i}: my invoice {i} shows a double charge, please check." for i in range(8)]
+
+    def call(text):
+        return Client(app_url, verbose=False).predict(text, "", api_name="/triage")
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(call, tickets))
+    assert len(results) == 8
+    assert all(r["classification"]["primary_category"] for r in results)
+    assert Client(app_url, verbose=False).predict("Still alive? The app crashes on start.", "", api_name="/triage")
