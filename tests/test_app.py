@@ -14,7 +14,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-SCREENSHOT = ROOT / "docs" / "screenshot.png"
+SCREENSHOT = ROOT / "data" / "screenshots" / "triage.png"  # docs/screenshot.png is a committed copy
 
 
 def _free_port() -> int:
@@ -77,7 +77,7 @@ def test_browser_triage_shows_results_and_script_stays_text(app_url):
         assert page.evaluate("() => window.__xss") is None  # the script never ran
         assert "<script>" in page.locator("#ticket textarea").input_value()  # shown as text in the box
         assert page.locator("script:has-text('window.__xss')").count() == 0  # never injected into the DOM
-        SCREENSHOT.parent.mkdir(exist_ok=True)
+        SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SCREENSHOT), full_page=False)
         browser.close()
     assert not external, f"the page requested outside loopback: {external[:5]}"

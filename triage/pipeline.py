@@ -149,12 +149,7 @@ class Triager:
         if isinstance(ticket, str):
             ticket = Ticket(text=ticket)
         timings: list[StageTiming] = []
-
-        @contextmanager
-        def stage(name: str):
-            start = time.perf_counter()
-            yield
-            timings.append(StageTiming(name=name, seconds=time.perf_counter() - start))
+        stage = _stage_timer(timings)
 
         with stage("preprocess"):
             raw_truncated = len(ticket.text) > MAX_INPUT_CHARS
@@ -173,12 +168,7 @@ class Triager:
     def _finish(self, prepared: "_Prepared", evidence) -> TriageResult:
         timings = prepared.timings
         masked, cleaned = prepared.masked, prepared.cleaned
-
-        @contextmanager
-        def stage(name: str):
-            start = time.perf_counter()
-            yield
-            timings.append(StageTiming(name=name, seconds=time.perf_counter() - start))
+        stage = _stage_timer(timings)
 
         decided = None
         similar: list[SimilarTicket] = []
@@ -237,6 +227,18 @@ class Triager:
             generated_tokens=stats.generated_tokens if stats else 0,
             llm_calls=stats.llm_calls if stats else 0,
         )
+
+
+def _stage_timer(timings: list[StageTiming]):
+    """`with stage("name"):` appends the block's wall time to timings."""
+
+    @contextmanager
+    def stage(name: str):
+        start = time.perf_counter()
+        yield
+        timings.append(StageTiming(name=name, seconds=time.perf_counter() - start))
+
+    return stage
 
 
 @dataclass
