@@ -189,6 +189,29 @@ class LocalLLM:
                 self.llama.n_tokens = 0
         return Generation(text, prompt_tokens, evaluated, len(self.tokenize(text)), seconds)
 
+    def _snapshot(self):
+        """The KV cache and the tokens it holds. llama_state_get/set_data take milliseconds;
+        Llama.save_state/load_state also copy the whole logits array (0.2-0.6 s)."""
+        import ctypes
+
+        import llama_cpp
+
+        ctx = self.llama._ctx.ctx
+        size = llama_cpp.llama_state_get_size(ctx)
+        buffer = (ctypes.c_uint8 * size)()
+        used = llama_cpp.llama_state_get_data(ctx, buffer, size)
+        n = self.llama.n_tokens
+        return buffer, used, self.llama.input_ids[:n].copy(), n
+
+    def _restore(self, snapshot) -> None:
+        import llama_cpp
+
+        buffer, used, tokens, n = snapshot
+        llama_cpp.llama_state_set_data(self.llama._ctx.ctx, buffer, used)
+        self.llama.input_ids[:n] = tokens
+        self.llama.n_tokens = n
+        self.llama._requires_eval = True  # the next call always evaluates at least one token
+
     def stream_text(self, prompt: str, max_tokens: int, stop: list[str] | None = None,
                     temperature: float = 0.3, repeat_penalty: float = 1.3) -> Iterator[str]:
         """Free text, token by token (used for reply drafts).
@@ -202,13 +225,18 @@ class LocalLLM:
         def work():
             try:
                 with self._lock:
-                    for chunk in self.llama.create_completion(
-                        prompt, max_tokens=max_tokens, temperature=temperature, stop=stop or [], stream=True,
-                        seed=0, repeat_penalty=repeat_penalty,
-                    ):
-                        pieces.put(chunk["choices"][0]["text"])
-                    if not self.reuse_prefix:
-                        self.llama.reset()
+                    # A draft's prompt shares little with the classification prompt; without this
+                    # the next ticket would re-evaluate the whole classification prefix (~470
+                    # tokens, +1.9 s with SmolLM2).
+                    cached = self._snapshot() if self.reuse_prefix else None
+                    try:
+                        for chunk in self.llama.create_completion(
+                            prompt, max_tokens=max_tokens, temperature=temperature, stop=stop or [],
+                            stream=True, seed=0, repeat_penalty=repeat_penalty,
+                        ):
+                            pieces.put(chunk["choices"][0]["text"])
+                    finally:
+                        self._restore(cached) if cached else self.llama.reset()
             except Exception as exc:  # surfaced to the consumer
                 pieces.put(exc)
             finally:

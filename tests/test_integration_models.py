@@ -108,3 +108,12 @@ def test_cli_empty_and_missing_model_exit_codes(python_exe, project_env, tmp_pat
         capture_output=True, text=True, env=project_env,
     )
     assert missing.returncode == 3 and str(tmp_path / "x.gguf") in missing.stderr
+
+
+def test_a_draft_does_not_evict_the_classification_prefix(real_triager):
+    text = "I cannot find where to download last month's invoice as a PDF."
+    before, _ = real_triager.classifier.classify(text, "en")
+    list(real_triager.llm.stream_text(real_triager.llm.render_chat("Reply briefly.", "Hello there"), max_tokens=12))
+    after, stats = real_triager.classifier.classify(text, "en")
+    assert after == before
+    assert stats.prompt_tokens_evaluated < stats.prompt_tokens / 2  # the instructions stayed cached
