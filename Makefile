@@ -28,7 +28,7 @@ test: kb browser
 # Debian's Chromium for the browser test, when this machine lets us install it (root + apt).
 browser:
 	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null 2>&1; } || \
+		{ apt-get update -q >/dev/null 2>&1; DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null 2>&1; }; } || \
 		echo "note: Chromium not installed; the browser test will be skipped (apt-get install chromium)"
 
 bench: kb

@@ -8,7 +8,7 @@ import json
 import os
 import tempfile
 import threading
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 
 import models  # noqa: F401  (offline env vars before gradio is imported)

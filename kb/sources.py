@@ -58,36 +58,34 @@ def curated_rows(split: str | None = "kb") -> Iterator[dict]:
                 }
 
 
-def banking77_rows(file: str = "train.csv", unmapped: Counter | None = None) -> Iterator[dict]:
-    mapping, unmapped = load_mapping("banking77"), unmapped if unmapped is not None else Counter()
-    with (DATA_DIR / "banking77" / file).open(encoding="utf-8") as fh:
+def _mapped_csv(source: str, path: Path, label_column: str, unmapped: Counter | None):
+    """(row number, row, taxonomy category) for each row whose label the mapping knows."""
+    mapping, unmapped = load_mapping(source), unmapped if unmapped is not None else Counter()
+    with path.open(encoding="utf-8") as fh:
         for i, row in enumerate(csv.DictReader(fh)):
-            category = map_value(mapping, row["category"], unmapped)
+            category = map_value(mapping, row[label_column], unmapped)
             if category:
-                yield {"id": f"banking77-{file.split('.')[0]}-{i}", "text": row["text"], "category": category,
-                       "intent": row["category"], "language": "en", "source": "banking77"}
+                yield i, row, category
+
+
+def banking77_rows(file: str = "train.csv", unmapped: Counter | None = None) -> Iterator[dict]:
+    for i, row, category in _mapped_csv("banking77", DATA_DIR / "banking77" / file, "category", unmapped):
+        yield {"id": f"banking77-{file.split('.')[0]}-{i}", "text": row["text"], "category": category,
+               "intent": row["category"], "language": "en", "source": "banking77"}
 
 
 def nlbse24_rows(file: str = "issues_train.csv", unmapped: Counter | None = None) -> Iterator[dict]:
-    mapping, unmapped = load_mapping("nlbse24"), unmapped if unmapped is not None else Counter()
-    with (DATA_DIR / "nlbse24" / file).open(encoding="utf-8") as fh:
-        for i, row in enumerate(csv.DictReader(fh)):
-            category = map_value(mapping, row["label"], unmapped)
-            if category:
-                text = f"{row['title']}\n{row['body']}"[:MAX_SOURCE_TEXT_CHARS]
-                yield {"id": f"nlbse24-{file.split('_')[1].split('.')[0]}-{i}", "text": text,
-                       "category": category, "intent": row["label"], "language": "en", "source": "nlbse24"}
+    for i, row, category in _mapped_csv("nlbse24", DATA_DIR / "nlbse24" / file, "label", unmapped):
+        yield {"id": f"nlbse24-{file.split('_')[1].split('.')[0]}-{i}",
+               "text": f"{row['title']}\n{row['body']}"[:MAX_SOURCE_TEXT_CHARS],
+               "category": category, "intent": row["label"], "language": "en", "source": "nlbse24"}
 
 
 def bitext_rows(unmapped: Counter | None = None) -> Iterator[dict]:
-    mapping, unmapped = load_mapping("bitext"), unmapped if unmapped is not None else Counter()
-    with (DATA_DIR / "bitext" / "bitext_cs_train_4514_with_responses.csv").open(encoding="utf-8") as fh:
-        for i, row in enumerate(csv.DictReader(fh)):
-            category = map_value(mapping, row["category"], unmapped)
-            if category:
-                yield {"id": f"bitext-{i}", "text": row["instruction"], "category": category,
-                       "intent": row["intent"], "resolution": row.get("response") or "",
-                       "language": "en", "source": "bitext"}
+    path = DATA_DIR / "bitext" / "bitext_cs_train_4514_with_responses.csv"
+    for i, row, category in _mapped_csv("bitext", path, "category", unmapped):
+        yield {"id": f"bitext-{i}", "text": row["instruction"], "category": category, "intent": row["intent"],
+               "resolution": row.get("response") or "", "language": "en", "source": "bitext"}
 
 
 def all_kb_rows(unmapped: Counter | None = None) -> Iterator[dict]:

@@ -112,9 +112,6 @@ class KnowledgeBase:
     def version(self) -> int:
         return int(self.table.version)
 
-    def existing_ids(self) -> set[str]:
-        return set(self.texts_by_id())
-
     def texts_by_id(self) -> dict[str, str]:
         if not self.exists():
             return {}

@@ -13,7 +13,6 @@ import statistics
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import models  # noqa: F401
 from triage.config import PROJECT_ROOT, get_settings

@@ -59,7 +59,7 @@ def build(kb_path: Path | None = None, rebuild: bool = False, quiet: bool = Fals
     with tqdm(total=len(todo), desc="embedding + ingesting", unit="ticket", disable=quiet) as bar:
         added = kb.add(todo, progress=bar.update)
     indexed = kb.ensure_index(settings.ann_min_rows) if added else bool(kb.table.list_indices())
-    heads = train_heads(kb, settings)
+    heads = train_heads(kb)
     return {"kb": str(path), "added_or_updated": added, "total": kb.count(), "skipped_empty": skipped_empty,
             "unmapped_labels": dict(unmapped), "by_source": kb.counts("source"), "ann_index": indexed,
             "heads_trained_on_version": heads.kb_version, "seconds": round(time.perf_counter() - start, 1)}

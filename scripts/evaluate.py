@@ -72,29 +72,28 @@ def score(rows, preds, latencies, wall: float) -> dict:
     out: dict = {"n": len(ok)}
     langs = [r.labels.get("language") or p.language for r, p in ok]
     for fld, attr in (("category", "primary_category"), ("urgency", "urgency"), ("sentiment", "sentiment")):
-        pairs = [(r.labels[fld], getattr(p.classification, attr)) for r, p in ok if r.labels.get(fld) not in (None, "")]
-        if not pairs:
+        labelled = [(r, p, lang) for (r, p), lang in zip(ok, langs) if r.labels.get(fld) not in (None, "")]
+        if not labelled:
             continue
-        truth, guess = map(list, zip(*pairs))
+        truth = [r.labels[fld] for r, _, _ in labelled]
+        guess = [getattr(p.classification, attr) for _, p, _ in labelled]
         if fld == "sentiment" and set(truth) <= {"negative", "neutral", "positive"}:
             guess = [NEGATIVE[g] for g in guess]
         metrics = classification_metrics(truth, guess)
-        group_langs = [lang for (r, p), lang in zip(ok, langs) if r.labels.get(fld) not in (None, "")]
-        metrics["by_language"] = by_group(group_langs, truth, guess)
-        flags = [p.classification.needs_human_review for r, p in ok if r.labels.get(fld) not in (None, "")]
-        metrics.update(review_metrics(flags, truth, guess))
+        metrics["by_language"] = by_group([lang for _, _, lang in labelled], truth, guess)
+        metrics.update(review_metrics([p.classification.needs_human_review for _, p, _ in labelled], truth, guess))
         if fld == "category":
             top2 = [t in (p.classification.primary_category, p.classification.secondary_category)
-                    for (r, p), t in zip([x for x in ok if x[0].labels.get(fld) not in (None, "")], truth)]
+                    for (_, p, _), t in zip(labelled, truth)]
             metrics["top2_accuracy"] = sum(top2) / len(top2)
         out[fld] = metrics
     esc = [(r.labels["escalation"], p.classification.escalation_risk) for r, p in ok if r.labels.get("escalation") is not None]
     if esc:
         out["escalation"] = binary_metrics(*map(list, zip(*esc)))
     out["review_rate"] = sum(p.classification.needs_human_review for _, p in ok) / len(ok) if ok else None
-    out["by_language"] = by_group(langs, [1] * len(ok), [1] * len(ok))  # counts per language
-    if "category" in out:
-        out["by_language"] = out["category"]["by_language"]
+    # category accuracy per language when categories are labelled, else just the counts
+    out["by_language"] = (out["category"]["by_language"] if "category" in out
+                          else by_group(langs, [1] * len(ok), [1] * len(ok)))
     out["latency_s"] = {"p50": percentile(latencies, 0.5), "p95": percentile(latencies, 0.95)}
     out["tickets_per_s"] = len(ok) / wall if wall else None
     return out

@@ -84,7 +84,7 @@ def extractive_summary(text: str) -> str:
 
 _WORD = re.compile(r"[^\W\d_]{4,}", re.UNICODE)
 _STOP = {"customer", "ticket", "user", "their", "they", "with", "this", "that", "have", "from", "about", "wants",
-         "would", "like", "asks", "asking", "issue", "problem", "request", "requests", "reports", "their"}
+         "would", "like", "asks", "asking", "issue", "problem", "request", "requests", "reports"}
 SUMMARY_MIN_GROUNDED = 0.6
 
 

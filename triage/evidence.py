@@ -140,7 +140,7 @@ def _heads_path(kb) -> Path:
     return Path(kb.path) / "evidence_heads.pkl"
 
 
-def train_heads(kb, settings=None) -> TrainedHeads:
+def train_heads(kb) -> TrainedHeads:
     """Fit the heads on every labelled KB row and cache them for this KB version."""
     from sklearn.linear_model import LogisticRegression
 
@@ -207,7 +207,7 @@ def _lexical_vectorizer():
     )
 
 
-def load_heads(kb, settings=None) -> TrainedHeads:
+def load_heads(kb) -> TrainedHeads:
     """Cached heads for the KB's current version, retrained when the KB changed."""
     path = _heads_path(kb)
     if path.exists():
@@ -219,11 +219,11 @@ def load_heads(kb, settings=None) -> TrainedHeads:
                 return heads
         except Exception:
             pass
-    return train_heads(kb, settings)
+    return train_heads(kb)
 
 
 def knn_vote(hits, field_name: str, labels, temperature: float = KNN_TEMPERATURE) -> dict:
-    scores = {label: 0.0 for label in labels}
+    scores = dict.fromkeys(labels, 0.0)
     total = 0.0
     for hit in hits:
         value = getattr(hit, field_name, None)
@@ -236,7 +236,7 @@ def knn_vote(hits, field_name: str, labels, temperature: float = KNN_TEMPERATURE
 
 
 def mix(heads: dict, weights: dict, labels) -> dict:
-    combined = {label: 0.0 for label in labels}
+    combined = dict.fromkeys(labels, 0.0)
     total = 0.0
     for name, w in weights.items():
         probs = heads.get(name)
@@ -258,14 +258,14 @@ class EvidenceLayer:
         self.settings = settings
         self.head_weights = head_weights or HEAD_WEIGHTS
         self._lock = threading.Lock()
-        self.heads = load_heads(kb, settings)
+        self.heads = load_heads(kb)
         self.assess("warm-up: first call initialises the encoders")
 
     def refresh(self) -> None:
         """Retrain the heads if the KB changed (e.g. after add_resolved)."""
         with self._lock:
             if self.heads.kb_version != self.kb.version:
-                self.heads = load_heads(self.kb, self.settings)
+                self.heads = load_heads(self.kb)
 
     def assess(self, text: str) -> Evidence:
         return self.assess_many([text], batch=False)[0]
