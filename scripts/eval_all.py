@@ -21,6 +21,7 @@ PLAN = [
     ("banking77_test", "evidence", None),
     ("nlbse24_test", "evidence", None),
     ("multilingual_tickets", "evidence", None),
+    ("escalation_public_test", "evidence", None),
 ]
 
 

@@ -87,9 +87,13 @@ def score(rows, preds, latencies, wall: float) -> dict:
                     for (_, p, _), t in zip(labelled, truth)]
             metrics["top2_accuracy"] = sum(top2) / len(top2)
         out[fld] = metrics
-    esc = [(r.labels["escalation"], p.classification.escalation_risk) for r, p in ok if r.labels.get("escalation") is not None]
+    esc = [(r.labels["escalation"], p.classification.escalation_risk, lang == "en")
+           for (r, p), lang in zip(ok, langs) if r.labels.get("escalation") is not None]
     if esc:
-        out["escalation"] = binary_metrics(*map(list, zip(*esc)))
+        out["escalation"] = binary_metrics([t for t, _, _ in esc], [g for _, g, _ in esc])
+        other = [(t, g) for t, g, english in esc if not english]
+        if other:
+            out["escalation"]["non_english"] = binary_metrics(*map(list, zip(*other)))
     out["review_rate"] = sum(p.classification.needs_human_review for _, p in ok) / len(ok) if ok else None
     # category accuracy per language when categories are labelled, else just the counts
     out["by_language"] = (out["category"]["by_language"] if "category" in out
@@ -155,6 +159,10 @@ def write_report(out_dir: Path, name: str, results: dict, bad, failures_by_mode,
             e = m["escalation"]
             lines += ["", f"### escalation: recall {fmt(e['recall'])}, precision {fmt(e['precision'])} "
                           f"(tp {e['tp']}, fp {e['fp']}, fn {e['fn']})"]
+            if "non_english" in e:
+                o = e["non_english"]
+                lines += [f"non-English rows ({o['n']}, {o['positives']} escalations): recall {fmt(o['recall'])}, "
+                          f"precision {fmt(o['precision'])}"]
         if failures_by_mode.get(mode):
             lines += ["", f"Tickets rejected by the pipeline: {len(failures_by_mode[mode])}"]
             lines += [f"- {f['id']}: {f['reason']}" for f in failures_by_mode[mode][:50]]

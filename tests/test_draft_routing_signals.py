@@ -60,6 +60,15 @@ def test_repetition_and_length_limits():
     ("Ich warte seit zwei Wochen und habe keine Antwort bekommen.", ["waiting_days"], "medium"),
     ("I don't want to cancel, I just need the invoice fixed.", [], "low"),
     ("Can you refund order 123? Thanks!", [], "low"),
+    ("Where can I lodge a complaint against your business?", ["formal_complaint"], "high"),
+    ("@airline on hold for 2 hours and then you hung up on me", ["waiting_days"], "medium"),
+    ("I emailed you three times last week.", ["waiting_days"], "medium"),
+    ("I will never fly with you again.", ["churn_threat"], "high"),
+    ("Non voglio aprire una contestazione con la banca, chiedo solo il rimborso.", [], "low"),
+    # everyday words that only look like signals: evaluation, process, consumption, unresponsive screen
+    ("Gostaria de uma avaliação do servidor; não consegue processar os pedidos e a tela fica sem resposta.", [], "low"),
+    ("Necesitamos optimizar nuestro consumo de recursos.", [], "low"),
+    ("I've tried 3 times in different browsers and the link still fails.", [], "low"),
 ])
 def test_escalation_signals_and_risk(text, signals, level):
     fired = escalation_signals(text)

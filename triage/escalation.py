@@ -28,7 +28,8 @@ SIGNALS: dict[str, re.Pattern] = {
         r"(switch|switching|move|moving|migrat\w*) (over )?to (another|a different|a competing|a new) \w+",
         r"switch(ing)? (insurers|banks|providers|carriers|vendors|airlines|companies|platforms|tools|suppliers)",
         r"(evaluat|consider|look)\w*" + GAP + r"(other|another|alternative|different) (vendors?|providers?|suppliers?|solutions?|tools?|options|banks?|insurers?|carriers?|airlines?|platforms?|companies)",
-        r"take (my|our) business elsewhere|last chance|looking (at|for) alternatives|alternatives|elsewhere",
+        r"take (my|our) business elsewhere|last chance|(go|going|take|taking|shop|shopping|move|moving|look|looking)" + GAP + r"elsewhere",
+        r"(look|looking|search|searching|consider|considering|evaluat\w*|find|finding) (for |at )?(other |some )?alternatives",
         r"(not|won'?t|will not|don'?t plan to|do not plan to) (be )?renew",
         r"(leave|leaving|quit|quitting|drop|dropping) (your|this) (service|platform|company|bank|app|airline)",
         r"\b(we|i)('ll| will| are going to|'m going to| am going to) cancel\b|or (we|i) cancel\b|close (my|our) account and",
@@ -39,6 +40,8 @@ SIGNALS: dict[str, re.Pattern] = {
         r"never (again|\w+ (with )?(you|u) again)|\bnever (fly|flying|use|using|buy|buying|book|booking|order|ordering|shop|shopping)\b[^.!?]{0,40}\bagain",
         r"boycott|(done|finished|through) with (you|u|your|this)\b|you('ve| have) (just )?lost (a|me|my|our)|lost (a|my|our) (customer|business)",
         r"no more \w+ (in my future|for me|ever)",
+        r"last time (i|we)('ll| will)? (fly|use|book|order|buy|shop)|no longer (be )?(a )?(customer|flying|using|buying|ordering|shopping)",
+        r"(won'?t|will not|never) (be )?(fly|flying|use|using|book|booking|buy|buying|order|ordering) (with |from )?(you|u|your|this)\b",
         r"(nos vamos|me voy|irnos|cambiamos|pasarnos) (a|con) otr[oa] (proveedor|banco|compañía|empresa|plataforma)",
         r"(buscamos|buscaremos|busco) otr[oa]|me cambio de (compañía|operador|banco)|otros proveedores|nunca más",
         r"cancelar" + GAP + r"(cuenta|suscripción|contrato)|cambiar(me)? de (proveedor|compañía|banco)|darme de baja",
@@ -50,10 +53,10 @@ SIGNALS: dict[str, re.Pattern] = {
     ),
     "legal": re.compile(
         r"\b(lawyer|attorney|solicitor|legal action|legal steps|legal team|legal department|our lawyers|sue|suing|lawsuit|court|"
-        r"small claims|police|abogad[oa]|(poner|interponer|presentar) (una )?demanda|demandar(les|los)?|acciones legales|departamento (legal|jurídico)|policía|"
-        r"anwalt|rechtliche schritte|klage (einreichen|erheben)|verklagen|vor gericht|gerichtlich|rechtsabteilung|polizei|"
+        r"small claims|abogad[oa]|(poner|interponer|presentar) (una )?demanda|demandar(les|los)?|acciones legales|departamento (legal|jurídico)|"
+        r"anwalt|rechtliche schritte|klage (einreichen|erheben)|verklagen|vor gericht|gerichtlich|rechtsabteilung|"
         r"avocat|poursuites|porter plainte|porté plainte|action en justice|tribunal|service juridique|"
-        r"advogad[oa]|processar (vocês|a empresa|a sua empresa|vos)|processo judicial|departamento jurídico|polícia|"
+        r"advogad[oa]|processar (vocês|a empresa|a sua empresa|vos)|processo judicial|departamento jurídico|"
         r"avvocat[oa]|azioni legali|causa legale|ufficio legale|advocaat|juridische (stappen|afdeling)|rechtszaak)\b", _F),
     "chargeback_dispute": re.compile(
         r"(charge ?back|disput(e|ing)" + GAP + r"(charge|payment|transaction|with (my|the) (bank|card))|"
@@ -65,6 +68,8 @@ SIGNALS: dict[str, re.Pattern] = {
         r"\b(file|lodge|make|submit|raise|register|put in|filing|lodging|making|submitting|raising|registering)( an?| my| our)?"
         r"( formal| official| customer| consumer| written)? (complaint|reclamation|grievance)s?\b",
         r"formal complaint|complaints? (department|procedure|process)|submitted (a |my |several )?complaints?",
+        r"(want|need|like|wish|going|have) to complain|(where|how) (can|do|could|should|to) (i )?complain|\bcomplain (about|against|to)\b",
+        r"\bi have an? complaint|\breclamations?\b|(make|lodge|raise|submit|open) (a |an )?(customer |consumer )?claim\b",
         r"(claim|complaint|reclamation) against (you|ur|your|the company)|lodge an? claim",
         r"(queja|reclamación) formal|(presentar|poner) (una )?(queja|reclamación)|hoja de reclamaciones",
         r"(beschwerde|reklamation) (einreichen|einlegen)|(offizielle|förmliche|formelle) beschwerde|beschwerdestelle",
@@ -74,7 +79,7 @@ SIGNALS: dict[str, re.Pattern] = {
     ),
     "public_post": re.compile(
         r"((post(ing)?|writ(e|ing)|leav(e|ing)|shar(e|ing)|put(ting)?|tweet(ing)?)" + GAP + r"(review|twitter|social media|facebook|reddit|"
-        r"trustpilot|yelp|google|app ?store|play store|linkedin|instagram|tiktok|x\.com)|"
+        r"trustpilot|yelp|google|app ?store|play store|linkedin|instagram|tiktok|x\.com)\b|"
         r"(trustpilot|yelp|google|tripadvisor) review|review (incoming|coming)|(story|news) for the (media|press|news)|"
         r"(contact|call|tell)(ing)? the (media|press|news)|keep posting|"
         r"(tell|warn)(ing)? (everyone|everybody|all my|all our|the world)|everyone should know|go public|publicly|(go|going) to the (papers|press|media)|"
@@ -103,7 +108,7 @@ SIGNALS: dict[str, re.Pattern] = {
         r"(waiting|waited|wait)" + GAP + r"(\d+|two|three|four|five|several|many|a few|multiple|over a) (days|weeks|business days)",
         r"(waiting|chasing|asking|trying)" + GAP + r"for (days|weeks)",
         r"no (answer|response|reply|one has (replied|answered|responded))" + GAP + r"(since|for|yet|days)",
-        r"still (no (answer|reply|response)|(haven'?t|have not) (heard|received|got|spoken|talked))",
+        r"still (no (answer|reply|response)|(haven'?t|have not|hasn'?t|has not) (heard|received|got|gotten|been|spoken|talked))",
         r"still waiting (for|on) (a |an |my |your |any |the )?(response|reply|answer|call ?back|refund|someone|anyone|update|resolution|fix)",
         r"no (response|reply|answer) (in|for|after) (\d+|two|three|four|several|many) (days|weeks|months)",
         r"(second|third|fourth|fifth|\d+(st|nd|rd|th)) (email|e-mail|message|call|ticket|request|attempt|time (i|we)('ve| have)? "
@@ -114,20 +119,25 @@ SIGNALS: dict[str, re.Pattern] = {
         r"nobody (has )?(answered|replied|responded|got back)|no one (has )?(answered|replied|responded|got back|answers|is answering|picks up)",
         r"(days|weeks) (and|without) (no|any)",
         CONTACTS + r" (unanswered|ignored|without (an? )?(answer|reply|response))",
-        r"(emailed|called|wrote|written|messaged|contacted|phoned|asked|chased|rang)" + GAP + TIMES,
-        r"\b(two|three|four|five|several|multiple|\d+) (appeals|e-?mails|messages|calls|tickets|chats|letters)\b",
+        r"(emailed|called|wrote|written|messaged|contacted|phoned|asked|chased|rang|tweeted|dm'?d|dmed)" + GAP + TIMES,
+        r"(been|i'?ve been|have been) (trying|waiting|calling|emailing|chasing|holding) (for|since) (days|weeks|months|hours|\d+|yesterday|last|this morning|an hour)",
+        r"\b(two|three|four|five|several|multiple|\d+) (appeals|e-?mails|messages|calls|tickets|chats|letters|tweets|dms)\b",
         r"(a|one|two|\d+) (week|weeks|days) of (silence|no (reply|response|answer))|zero (response|reply|answer)s?",
         r"(days|weeks|wks|months) ago[\s\S]{0,80}?(still (nothing|no\b|not\b|haven'?t|hasn'?t|have not|has not|waiting|isn'?t)|"
         r"(haven'?t|have not|hasn'?t|has not) (received|heard|got|been (refunded|contacted|answered)))",
         r"(\d+|two|three|four|five|six|seven) (days|weeks)[\s\S]{0,60}?still (nothing|not\b|no\b|isn'?t|hasn'?t)",
         # support unreachable: on hold for hours, cut off, no one to talk to
-        r"on hold( for)? (\d+|an|one|two|three|several|over an?) ?(hours?|hrs?)\b|(hours?|hrs) on hold|eternal hold",
+        r"on hold( for)? (\d+|an|one|two|three|several|over an?) ?(hours?|hrs?)\b|(hours?|hrs) (on|of) hold|eternal hold",
+        r"hold( times?)?" + GAP + r"(\d+|an|two|three|several) ?\+? ?(hours?|hrs?)\b",
         r"(holding|on hold|waiting on the phone|trying to get through|trying to (call|reach))" + GAP + r"(\d+|an|one|two|three) ?(hours?|hrs?)\b",
         r"hold times? (is |are )?(crazy|ridiculous|insane|absurd|unacceptable)|disconnected (\d+|two|three|several|multiple)? ?times",
         r"(been|got|keep getting|kept getting) disconnected|disconnected (again|every time)",
         r"(wait|waiting|waited) (more than |over |for )?(\d+|an|two|three) ?(hours?|hrs?)\b" + GAP + r"(speak|talk|phone|call|agent|someone|rep)",
         r"(hung|hangs?|hanging) up on|can'?t get through|cannot get through|no agents? to (speak|talk) to",
         r"(can'?t|cannot|couldn'?t|unable to) (get|reach|speak to|talk to|get hold of|get ahold of) " + PEOPLE + r"\b",
+        r"(can'?t|cannot|couldn'?t|unable to|impossible to|no way to) (reach|contact|get in touch with|get (a )?hold of) "
+        r"(you|u|your|customer (service|care|relations)|reservations|support|the call cent(er|re))\b",
+        r"no one (will |can |is going to )?(help|call( me)? back|get back|contact(ed)? me)|nobody (will |can )?(help|call( me)? back)",
         r"(refuse|refused|refusing) to (answer|respond|reply|help)|left (my|a) (number|message)" + GAP + r"(haven'?t|no\b|never)",
         r"(llevo|llevamos) (\d+|dos|tres|varios|muchos) (días|semanas) (esperando|llamando|escribiendo)|nadie (me )?(dice|responde|contesta|atiende|lo resuelve|me lo resuelve)",
         r"keine einzige antwort|settimana che aspettiamo|giorni che aspetto|nessuno (risponde|ha risposto)",
