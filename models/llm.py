@@ -14,6 +14,7 @@ import os
 import queue
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
@@ -119,7 +120,11 @@ class LocalLLM:
         # We render prompts ourselves (string input), so Outlines must not wrap them again.
         self.outlines_model = outlines.from_llamacpp(self.llama, chat_mode=False)
         self._generators: dict = {}
-        self._lock = threading.RLock()
+        # llama.cpp's CPU backend keeps a team of compute threads per calling thread: driven from
+        # a new thread per request (web server, draft streaming), decoding slowed from ~100 to
+        # ~55 tokens/s after a few requests. Every model call therefore runs on this one thread,
+        # which also serialises them.
+        self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="llama")
         self._tokens_before_reset = 0
         original_reset = self.llama.reset
 
@@ -177,16 +182,15 @@ class LocalLLM:
         return len(tokens), len(tokens) - cached
 
     def generate_structured(self, prompt: str, output_type, max_tokens: int) -> Generation:
+        return self._worker.submit(self._generate_structured, prompt, output_type, max_tokens).result()
+
+    def _generate_structured(self, prompt: str, output_type, max_tokens: int) -> Generation:
         generator = self.structured_generator(output_type)
-        with self._lock:
-            prompt_tokens, evaluated = self._prompt_token_count(prompt)
-            start = time.perf_counter()
-            text = generator(prompt, max_tokens=max_tokens, temperature=0.0, seed=0)
-            seconds = time.perf_counter() - start
-            if self.reuse_prefix:
-                self.llama.n_tokens = self._tokens_before_reset
-            else:
-                self.llama.n_tokens = 0
+        prompt_tokens, evaluated = self._prompt_token_count(prompt)
+        start = time.perf_counter()
+        text = generator(prompt, max_tokens=max_tokens, temperature=0.0, seed=0)
+        seconds = time.perf_counter() - start
+        self.llama.n_tokens = self._tokens_before_reset if self.reuse_prefix else 0
         return Generation(text, prompt_tokens, evaluated, len(self.tokenize(text)), seconds)
 
     def _snapshot(self):
@@ -216,33 +220,32 @@ class LocalLLM:
                     temperature: float = 0.3, repeat_penalty: float = 1.3) -> Iterator[str]:
         """Free text, token by token (used for reply drafts).
 
-        The model runs in a worker thread that holds the lock for the whole completion and
-        hands pieces over a queue: a web server may resume this generator on another thread
-        (or abandon it), and a lock held across `yield` would then never be released."""
+        The completion runs on the model's worker thread and hands pieces over a queue: a web
+        server may resume this generator on another thread (or abandon it), so nothing may be
+        held across `yield`."""
         pieces: queue.Queue = queue.Queue()
         done = object()
 
-        def work():
+        def work():  # on self._worker
+            # A draft's prompt shares little with the classification prompt; without the snapshot
+            # the next ticket would re-evaluate the whole classification prefix (~470 tokens,
+            # +1.9 s with SmolLM2).
             try:
-                with self._lock:
-                    # A draft's prompt shares little with the classification prompt; without this
-                    # the next ticket would re-evaluate the whole classification prefix (~470
-                    # tokens, +1.9 s with SmolLM2).
-                    cached = self._snapshot() if self.reuse_prefix else None
-                    try:
-                        for chunk in self.llama.create_completion(
-                            prompt, max_tokens=max_tokens, temperature=temperature, stop=stop or [],
-                            stream=True, seed=0, repeat_penalty=repeat_penalty,
-                        ):
-                            pieces.put(chunk["choices"][0]["text"])
-                    finally:
-                        self._restore(cached) if cached else self.llama.reset()
+                cached = self._snapshot() if self.reuse_prefix else None
+                try:
+                    for chunk in self.llama.create_completion(
+                        prompt, max_tokens=max_tokens, temperature=temperature, stop=stop or [],
+                        stream=True, seed=0, repeat_penalty=repeat_penalty,
+                    ):
+                        pieces.put(chunk["choices"][0]["text"])
+                finally:
+                    self._restore(cached) if cached else self.llama.reset()
             except Exception as exc:  # surfaced to the consumer
                 pieces.put(exc)
             finally:
                 pieces.put(done)
 
-        threading.Thread(target=work, daemon=True).start()
+        self._worker.submit(work)
         while True:
             item = pieces.get()
             if item is done:
