@@ -85,6 +85,8 @@ class Generation:
     seconds: float
 
 
+MAX_PREFIX_STATES = 4  # cached prompt prefixes (a few MB of KV state each)
+
 class LocalLLM:
     """A GGUF model with its chat template, structured (Outlines) and free generation."""
 
@@ -120,6 +122,7 @@ class LocalLLM:
         # We render prompts ourselves (string input), so Outlines must not wrap them again.
         self.outlines_model = outlines.from_llamacpp(self.llama, chat_mode=False)
         self._generators: dict = {}
+        self._prefix_states: dict = {}  # prompt prefix -> KV snapshot (see stream_text)
         # llama.cpp's CPU backend keeps a team of compute threads per calling thread: driven from
         # a new thread per request (web server, draft streaming), decoding slowed from ~100 to
         # ~55 tokens/s after a few requests. Every model call therefore runs on this one thread,
@@ -216,9 +219,25 @@ class LocalLLM:
         self.llama.n_tokens = n
         self.llama._requires_eval = True  # the next call always evaluates at least one token
 
+    def _load_prefix(self, prefix: str) -> None:
+        """Put the KV state of `prefix` in place, evaluating it only the first time (on the worker)."""
+        snapshot = self._prefix_states.get(prefix)
+        if snapshot is None:
+            self.llama.reset()
+            self.llama.eval(self.llama.tokenize(prefix.encode("utf-8"), add_bos=True, special=True))
+            snapshot = self._snapshot()
+            if len(self._prefix_states) >= MAX_PREFIX_STATES:
+                self._prefix_states.pop(next(iter(self._prefix_states)))
+            self._prefix_states[prefix] = snapshot
+        else:
+            self._restore(snapshot)
+
     def stream_text(self, prompt: str, max_tokens: int, stop: list[str] | None = None,
-                    temperature: float = 0.3, repeat_penalty: float = 1.3) -> Iterator[str]:
-        """Free text, token by token (used for reply drafts).
+                    temperature: float = 0.3, repeat_penalty: float = 1.3,
+                    cached_prefix: str | None = None) -> Iterator[str]:
+        """Free text, token by token (used for reply drafts). When `cached_prefix` (the start of
+        `prompt`, e.g. a fixed system prompt) is given, its KV state is kept between calls and
+        only the rest of the prompt is evaluated.
 
         The completion runs on the model's worker thread and hands pieces over a queue: a web
         server may resume this generator on another thread (or abandon it), so nothing may be
@@ -233,6 +252,8 @@ class LocalLLM:
             try:
                 cached = self._snapshot() if self.reuse_prefix else None
                 try:
+                    if cached_prefix and self.reuse_prefix and prompt.startswith(cached_prefix):
+                        self._load_prefix(cached_prefix)
                     for chunk in self.llama.create_completion(
                         prompt, max_tokens=max_tokens, temperature=temperature, stop=stop or [],
                         stream=True, seed=0, repeat_penalty=repeat_penalty,

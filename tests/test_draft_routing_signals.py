@@ -43,6 +43,38 @@ def test_vague_tickets_get_a_clarification_without_model_call():
     assert "Fehlermeldung" in drafter.draft("Hilfe!", "de", "neutral", "P3", "general").text
 
 
+class ScriptedLLM:
+    """Streams a fixed reply word by word and records how it was called."""
+
+    def __init__(self, reply: str):
+        self.reply, self.calls = reply, []
+
+    def render_chat(self, system: str, user: str, assistant_prefix: str = "") -> str:
+        return f"<system>{system}</system><user>{user}</user>{assistant_prefix}"
+
+    def stream_text(self, prompt, max_tokens, stop=None, cached_prefix=None, **kwargs):
+        self.calls.append({"prompt": prompt, "cached_prefix": cached_prefix, "max_tokens": max_tokens})
+        for word in self.reply.split(" "):
+            yield word + " "
+
+
+def test_generated_draft_streams_with_cached_system_prefix_and_language_check():
+    english = ("Thank you for contacting us about your invoice. We have checked the account and the duplicate "
+               "charge will be reversed within a few days. Please let us know if anything else comes up.")
+    llm = ScriptedLLM(english)
+    drafter = Drafter(llm, kb=None, max_tokens=50)
+    pieces = list(drafter.stream("My invoice was charged twice this month, please fix it.", "en", "neutral", "P3", "billing"))
+    final = pieces[-1]
+    assert final.strategy == "llm" and final.text.startswith("Thank you") and len(pieces) > 3  # streamed
+    call = llm.calls[0]
+    assert call["prompt"].startswith(call["cached_prefix"]) and "<system>" in call["cached_prefix"]
+    assert "in English" in call["prompt"] and call["max_tokens"] == 50
+    # the same English text for a Spanish ticket is replaced by the Spanish template
+    spanish = drafter.draft("Me han cobrado dos veces la factura de este mes, por favor corríjanlo.", "es",
+                            "frustrated", "P3", "billing")
+    assert spanish.strategy == "template" and "[FECHA]" in spanish.text and "Lamentamos" in spanish.text
+
+
 def test_repetition_and_length_limits():
     assert remove_repetition("I will help. I will help.\nI will help.\nDone.") == "I will help.\n\nDone." or \
         remove_repetition("I will help. I will help.\nI will help.\nDone.").count("I will help") == 1

@@ -117,3 +117,16 @@ def test_a_draft_does_not_evict_the_classification_prefix(real_triager):
     after, stats = real_triager.classifier.classify(text, "en")
     assert after == before
     assert stats.prompt_tokens_evaluated < stats.prompt_tokens / 2  # the instructions stayed cached
+
+
+def test_draft_prefix_is_cached_and_output_is_the_same(real_triager):
+    """The cached system-prompt state gives exactly the text a full evaluation gives."""
+    llm = real_triager.llm
+    template = llm.render_chat("You answer support tickets.", "\x00")
+    prefix = template[: template.index("\x00")]
+    prompt = llm.render_chat("You answer support tickets.", "My invoice is wrong. Write the reply.")
+    plain = "".join(llm.stream_text(prompt, max_tokens=16, temperature=0.0))
+    first = "".join(llm.stream_text(prompt, max_tokens=16, temperature=0.0, cached_prefix=prefix))
+    second = "".join(llm.stream_text(prompt, max_tokens=16, temperature=0.0, cached_prefix=prefix))
+    assert plain == first == second and plain.strip()
+    assert prefix in llm._prefix_states

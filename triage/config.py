@@ -35,6 +35,7 @@ class Settings(BaseSettings):
     embed_threads: int = Field(1, description="Torch threads for per-ticket embedding (1 avoids contention with LanceDB).")
     draft_adapt_min_similarity: float = Field(
         0.6, description="Reuse a same-language resolution as the draft body at this similarity; above 1 = always generate.")
+    draft_max_tokens: int = Field(120, description="Longest generated draft, in model tokens (~90 English words).")
     routing_file: Optional[Path] = Field(None, description="Routing TOML (default: triage/routing.toml).")
     host: str = "127.0.0.1"
     port: int = 7860

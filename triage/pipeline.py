@@ -72,7 +72,8 @@ class Triager:
         if self.llm is not None and self.kb is not None:
             from triage.draft import Drafter
 
-            self.drafter = Drafter(self.llm, self.kb, self.settings.retrieval_k, auto_reply=self.routing_config.auto_reply,
+            self.drafter = Drafter(self.llm, self.kb, self.settings.retrieval_k, max_tokens=self.settings.draft_max_tokens,
+                                   auto_reply=self.routing_config.auto_reply,
                                    adapt_min_similarity=self.settings.draft_adapt_min_similarity)
         detect_language("warm up the language profiles once at start-up")
 
