@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-requirements
 
-.PHONY: run test kb browser bench eval install clean
+.PHONY: run test kb browser bench eval drafts install clean
 
 install: $(STAMP)
 
@@ -36,6 +36,10 @@ bench: kb
 
 eval: kb
 	$(BIN)/python -m scripts.eval_all
+
+# 200 held-out tickets with drafts: speed, strategies, ungrounded facts removed / left
+drafts: kb
+	$(BIN)/python -m scripts.eval_drafts --n 200
 
 clean:
 	rm -rf $(VENV) .pytest_cache

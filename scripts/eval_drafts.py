@@ -24,6 +24,7 @@ import models  # noqa: F401
 from kb.sources import curated_rows
 from scripts.metrics import percentile
 from triage.config import PROJECT_ROOT, get_settings
+from triage.draft import number_is_grounded, source_numbers
 from triage.pii import LANGUAGE_REGIONS
 
 URL = re.compile(r"(https?://\S+|www\.\S+|\b[\w-]+(\.[\w-]+)*\.(com|net|org|io|co|app|dev|ai|eu|de|fr|es|nl|it|uk|pt|info|biz)\b\S*)", re.I)
@@ -34,7 +35,7 @@ LONG_DIGITS = re.compile(r"\+?\d[\d ()./-]{6,}\d")
 def leaks(draft: str, sources: list[str], language: str) -> list[dict]:
     """URLs, e-mails and phone-like numbers in the draft that no source contains."""
     haystack = "\n".join(sources).lower()
-    digits = re.sub(r"\D", "", haystack)
+    runs, formatted = source_numbers(sources)
     found = [("url", m.group(0)) for m in URL.finditer(draft)] + [("email", m.group(0)) for m in EMAIL.finditer(draft)]
     found += [("phone", m.raw_string) for m in phonenumbers.PhoneNumberMatcher(draft, LANGUAGE_REGIONS.get(language, "US"),
                                                                                  leniency=phonenumbers.Leniency.POSSIBLE)]
@@ -42,8 +43,7 @@ def leaks(draft: str, sources: list[str], language: str) -> list[dict]:
     out = []
     for kind, value in found:
         if kind == "phone":
-            key = re.sub(r"\D", "", value)
-            grounded = len(key) < 7 or key in digits
+            grounded = len(re.sub(r"\D", "", value)) < 7 or number_is_grounded(value, runs, formatted)
         else:
             grounded = value.lower().rstrip(".,;:!?)/") in haystack
         if not grounded:

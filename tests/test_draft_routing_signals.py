@@ -23,6 +23,17 @@ def test_invented_url_email_phone_price_and_order_are_removed_and_listed():
     assert "[LINK]" in clean and "[EMAIL]" in clean and "[PHONE]" in clean
 
 
+def test_numbers_the_regex_used_to_miss_and_numbers_built_from_ticket_facts():
+    ticket = "Order 6217 (439 €) never arrived. Please help."
+    draft = "Your order 6217 (439 €) is on its way. Chat: 1023-4875, NIF B12345678, next delivery 12.05.2025."
+    clean, removed = grounding_check(draft, [ticket], "fr")
+    assert sorted(r.kind for r in removed) == ["date", "phone", "reference"]
+    assert "6217 (439 €)" in clean and "1023-4875" not in clean and "B12345678" not in clean and "[DATE]" in clean
+    # a number is not "grounded" just because its digits occur somewhere in a longer number
+    clean, removed = grounding_check("Call 555 2671 now", ["Ticket 9915552671001"], "en")
+    assert [r.kind for r in removed] == ["phone"]
+
+
 def test_facts_in_context_are_grounded():
     clean, removed = grounding_check("Reset it under Settings at www.acme.io/reset", ["ticket"], "en")
     assert removed and "[LINK]" in clean
