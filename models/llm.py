@@ -184,6 +184,11 @@ class LocalLLM:
                 cached += 1
         return len(tokens), len(tokens) - cached
 
+    def on_worker(self, fn, *args, **kwargs):
+        """Run fn on the model's worker thread (for direct llama-cpp-python use, e.g. benchmarks):
+        llama.cpp driven from a second thread slows both down."""
+        return self._worker.submit(fn, *args, **kwargs).result()
+
     def generate_structured(self, prompt: str, output_type, max_tokens: int) -> Generation:
         return self._worker.submit(self._generate_structured, prompt, output_type, max_tokens).result()
 

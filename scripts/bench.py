@@ -57,8 +57,8 @@ def bare_llama_seconds(llm, prompt: str, n_generate: int) -> float:
     """The same prompt and number of generated tokens through plain llama-cpp-python
     (its own prefix cache, no constraint, EOS disabled so exactly n tokens are produced)."""
     start = time.perf_counter()
-    llm.llama.create_completion(prompt, max_tokens=n_generate, temperature=0.0,
-                                logit_bias={llm.llama.token_eos(): -1e9})
+    llm.on_worker(llm.llama.create_completion, prompt, max_tokens=n_generate, temperature=0.0,
+                  logit_bias={llm.llama.token_eos(): -1e9})
     return time.perf_counter() - start
 
 

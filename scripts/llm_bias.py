@@ -81,7 +81,7 @@ def run(n: int, model: str | None) -> dict:
             prompt = llm.render_chat(system, classify_user_message(r["text"], r["language"])) + '{"primary_category":'
             gen = llm.generate_structured(prompt, choice_type, 16)
             choices[name].append(json.loads(gen.text))
-            scores[name].append(label_logprobs(llm, prompt + '"', first_tokens))
+            scores[name].append(llm.on_worker(label_logprobs, llm, prompt + '"', first_tokens))
 
     flips = np.mean([a != b for a, b in zip(choices["default"], choices["reversed"])])
     first_listed = {name: float(np.mean([c == ORDERS[name][0] for c in choices[name]])) for name in ORDERS}
