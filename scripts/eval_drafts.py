@@ -75,13 +75,8 @@ def main(argv=None) -> int:
             start = time.perf_counter()
             result = triager.run(row["text"], with_draft=True)
             total = time.perf_counter() - start
-            d, c = result.draft, result.classification
-            if d.strategy == "llm":
-                vector = triager.evidence.assess(result.masked_text).vector
-                context = triager.drafter.context(vector, c.primary_category)
-                sources = [result.masked_text] + [f"{h.text}\n{h.resolution}" for h in context]
-            else:
-                sources = [result.masked_text]
+            d = result.draft
+            sources = d.grounding_sources or [result.masked_text]  # what the drafter checked against
             record = {"id": row["id"], "language": result.language, "strategy": d.strategy, "draft_s": d.seconds,
                       "tokens": d.tokens, "full_run_s": total, "removed": [r.model_dump() for r in d.removed],
                       "left": leaks(d.text, sources, result.language), "auto_reply": d.auto_reply_suggested,

@@ -121,9 +121,10 @@ def test_a_draft_does_not_evict_the_classification_prefix(real_triager):
 
 def test_draft_prefix_is_cached_and_output_is_the_same(real_triager):
     """The cached system-prompt state gives exactly the text a full evaluation gives."""
+    from triage.draft import system_prefix
+
     llm = real_triager.llm
-    template = llm.render_chat("You answer support tickets.", "\x00")
-    prefix = template[: template.index("\x00")]
+    prefix = system_prefix(llm, "You answer support tickets.")
     prompt = llm.render_chat("You answer support tickets.", "My invoice is wrong. Write the reply.")
     plain = "".join(llm.stream_text(prompt, max_tokens=16, temperature=0.0))
     first = "".join(llm.stream_text(prompt, max_tokens=16, temperature=0.0, cached_prefix=prefix))

@@ -93,6 +93,8 @@ class Draft(BaseModel):
     nearest_similarity: Optional[float] = None
     seconds: float = 0.0
     tokens: int = 0
+    grounding_sources: list[str] = Field(default_factory=list, exclude=True,
+                                         description="texts the facts were checked against (not serialised)")
 
 
 def _norm(value: str) -> str:
@@ -192,19 +194,27 @@ PROMPT_EXAMPLES = 2  # resolutions in the prompt: each costs ~100-150 tokens of 
 _SENTINEL = "\u0000USER\u0000"
 
 
-def draft_prompt(llm, ticket_text: str, language: str, sentiment: str, context: list) -> tuple[str, str]:
-    """The prompt and its fixed prefix (system prompt; its KV state is cached between drafts).
-    Language and tone go last, closest to the reply: tiny models follow them better there."""
+def system_prefix(llm, system: str) -> str:
+    """The rendered chat prompt up to where the user's message starts: the part of every prompt
+    with this system text that stays the same (its KV state can be cached, see LocalLLM.stream_text)."""
+    template = llm.render_chat(system, _SENTINEL)
+    return template[: template.index(_SENTINEL)] if _SENTINEL in template else ""
+
+
+def draft_prompt(llm, ticket_text: str, language: str, sentiment: str, shown: list) -> str:
+    """Language and tone go last, closest to the reply: tiny models follow them better there."""
     lang = LANGUAGE_NAMES.get(language, "the customer's language")
     tone = ("The customer is upset: start by acknowledging the problem and apologising sincerely."
             if sentiment in ("angry", "frustrated") else "Be friendly and concise.")
     examples = "\n".join(f"- {' '.join(h.text.split())[:100]}\n  Resolution: {' '.join(h.resolution.split())[:320]}"
-                         for h in [h for h in context if (h.resolution or "").strip()][:PROMPT_EXAMPLES])
+                         for h in shown)
     user = (f"Resolved tickets like this one:\n{examples or '(none)'}\n\nCustomer ticket:\n{ticket_text}\n\n"
             f"Write the reply in {lang}, at most 120 words. {tone}")
-    template = llm.render_chat(DRAFT_SYSTEM, _SENTINEL)
-    prefix = template[: template.index(_SENTINEL)] if _SENTINEL in template else ""
-    return llm.render_chat(DRAFT_SYSTEM, user), prefix
+    return llm.render_chat(DRAFT_SYSTEM, user)
+
+
+def _opener(language: str, sentiment: str) -> str:
+    return OPENERS[language][0 if sentiment in ("angry", "frustrated") else 1]
 
 
 class Drafter:
@@ -215,6 +225,7 @@ class Drafter:
         # With a tiny model, free generation rambles (see README); when a resolved ticket in the
         # same language is this similar, its resolution is the draft's body instead.
         self.adapt_min_similarity = adapt_min_similarity
+        self._prefix: str | None = None  # rendered system prompt, computed on the first generated draft
 
     def context(self, vector, category: str) -> list:
         hits = self.kb.search(vector, k=self.k, category=category) if self.kb is not None else []
@@ -235,34 +246,39 @@ class Drafter:
             return
         close = [h for h in context if h.similarity >= self.adapt_min_similarity and (h.language or "en") == language]
         if close and language in OPENERS:
-            opener = OPENERS[language][0 if sentiment in ("angry", "frustrated") else 1]
-            text = limit_words(f"{opener}\n\n{' '.join(close[0].resolution.split())}")
+            text = limit_words(f"{_opener(language, sentiment)}\n\n{' '.join(close[0].resolution.split())}")
             yield text
             # Facts in another customer's resolution (their amount, their order number) are not this
             # customer's: only the ticket itself grounds them here.
-            clean, removed = grounding_check(text, [ticket_text], language)
+            sources = [ticket_text]
+            clean, removed = grounding_check(text, sources, language)
             yield Draft(text=clean, removed=removed, grounded_on=[close[0].id], strategy="adapt",
-                        auto_reply_suggested=auto, nearest_similarity=nearest, seconds=time.perf_counter() - start)
+                        auto_reply_suggested=auto, nearest_similarity=nearest, seconds=time.perf_counter() - start,
+                        grounding_sources=sources)
             return
-        prompt, prefix = draft_prompt(self.llm, ticket_text, language, sentiment, context)
+        # The resolutions the model is shown are exactly the ones that may ground its facts.
+        shown = context[:PROMPT_EXAMPLES]
+        sources = [ticket_text] + [f"{h.text}\n{h.resolution}" for h in shown]
+        if self._prefix is None:
+            self._prefix = system_prefix(self.llm, DRAFT_SYSTEM)
         text, tokens = "", 0
-        for piece in self.llm.stream_text(prompt, max_tokens=self.max_tokens, cached_prefix=prefix,
+        for piece in self.llm.stream_text(draft_prompt(self.llm, ticket_text, language, sentiment, shown),
+                                          max_tokens=self.max_tokens, cached_prefix=self._prefix,
                                           stop=["<|im_end|>", "<end_of_turn>", "P.S.", "\n\n\n"]):
             text += piece
             tokens += 1
             yield text
-        clean, removed = grounding_check(limit_words(remove_repetition(text)), [ticket_text] + [f"{h.text}\n{h.resolution}" for h in context],
-                                         language)
+        clean, removed = grounding_check(limit_words(remove_repetition(text)), sources, language)
         strategy = "llm"
         written_in = detect_language(clean)
         if language in FALLBACK and written_in not in ("unknown", language):
             # A tiny model often answers a Spanish ticket in Italian (or English): a short reply
             # in the right language with placeholders beats a fluent-looking wrong one.
-            opener = OPENERS[language][0 if sentiment in ("angry", "frustrated") else 1]
-            clean, strategy = f"{opener}\n\n{FALLBACK[language]}", "template"
+            clean, strategy = f"{_opener(language, sentiment)}\n\n{FALLBACK[language]}", "template"
             yield clean
-        yield Draft(text=clean, removed=removed, grounded_on=[h.id for h in context], auto_reply_suggested=auto,
-                    nearest_similarity=nearest, seconds=time.perf_counter() - start, tokens=tokens, strategy=strategy)
+        yield Draft(text=clean, removed=removed, grounded_on=[h.id for h in shown], auto_reply_suggested=auto,
+                    nearest_similarity=nearest, seconds=time.perf_counter() - start, tokens=tokens, strategy=strategy,
+                    grounding_sources=sources)
 
     def draft(self, *args, **kwargs) -> Draft:
         final = None
