@@ -44,12 +44,11 @@ def kb_cross_validation(folds: int = 5) -> None:
     refitted per fold exactly as triage.evidence.train_heads fits it (LR on the vectors, LR on
     TF-IDF, mixed by HEAD_WEIGHTS)."""
     import numpy as np
-    from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import StratifiedKFold
 
     from kb.store import KnowledgeBase
     from models.embedder import TicketEmbedder
-    from triage.evidence import HEAD_WEIGHTS, _lexical_vectorizer
+    from triage.evidence import HEAD_WEIGHTS, _lexical_vectorizer, fit_lexical_head, fit_vector_head
 
     kb = KnowledgeBase(get_settings().kb_path, TicketEmbedder())
     vectors, cols = kb.labelled(("escalation", "text"))
@@ -60,10 +59,9 @@ def kb_cross_validation(folds: int = 5) -> None:
     probs = np.zeros(len(y))
     w = HEAD_WEIGHTS["escalation"]
     for train, test in StratifiedKFold(folds, shuffle=True, random_state=0).split(x, y):
-        lr = LogisticRegression(C=2.0, max_iter=300, class_weight="balanced").fit(x[train], y[train])
+        lr = fit_vector_head(x[train], y[train])
         vec = _lexical_vectorizer().fit([texts[i] for i in train])
-        lex = LogisticRegression(C=10.0, max_iter=2000, class_weight="balanced").fit(
-            vec.transform([texts[i] for i in train]), y[train])
+        lex = fit_lexical_head(vec.transform([texts[i] for i in train]), y[train])
         p_lr = lr.predict_proba(x[test])[:, list(lr.classes_).index(True)]
         p_lex = lex.predict_proba(vec.transform([texts[i] for i in test]))[:, list(lex.classes_).index(True)]
         probs[test] = (w["lr"] * p_lr + w["lexical"] * p_lex) / (w["lr"] + w["lexical"])

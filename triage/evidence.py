@@ -140,10 +140,22 @@ def _heads_path(kb) -> Path:
     return Path(kb.path) / "evidence_heads.pkl"
 
 
-def train_heads(kb) -> TrainedHeads:
-    """Fit the heads on every labelled KB row and cache them for this KB version."""
+def fit_vector_head(x, y, sample_weight=None):
+    """Logistic regression on embeddings (the `lr` and `lr_domain` heads)."""
     from sklearn.linear_model import LogisticRegression
 
+    return LogisticRegression(C=2.0, max_iter=300, class_weight="balanced").fit(x, y, sample_weight=sample_weight)
+
+
+def fit_lexical_head(features, y):
+    """Logistic regression on the TF-IDF features of _lexical_vectorizer (the `lexical` head)."""
+    from sklearn.linear_model import LogisticRegression
+
+    return LogisticRegression(C=10.0, max_iter=2000, class_weight="balanced").fit(features, y)
+
+
+def train_heads(kb) -> TrainedHeads:
+    """Fit the heads on every labelled KB row and cache them for this KB version."""
     vectors, cols = kb.labelled(("category", "urgency", "sentiment", "escalation", "source", "text"))
     weights = np.array([SOURCE_WEIGHT.get(s, DEFAULT_SOURCE_WEIGHT) for s in cols["source"]])
     models = {}
@@ -153,16 +165,12 @@ def train_heads(kb) -> TrainedHeads:
         present = {y[i] for i in rows}
         if len(present) < 2:
             continue
-        model = LogisticRegression(C=2.0, max_iter=300, class_weight="balanced")
-        model.fit(vectors[rows], [y[i] for i in rows], sample_weight=weights[rows])
-        models[name] = model
+        models[name] = fit_vector_head(vectors[rows], [y[i] for i in rows], sample_weight=weights[rows])
     # An in-domain category head: only our own taxonomy-exact rows (curated + corrections).
     domain_rows = [i for i, (src, c) in enumerate(zip(cols["source"], cols["category"]))
                    if src in SOURCE_WEIGHT and c in CATEGORIES]
     if len({cols["category"][i] for i in domain_rows}) >= 2:
-        model = LogisticRegression(C=2.0, max_iter=300, class_weight="balanced")
-        model.fit(vectors[domain_rows], [cols["category"][i] for i in domain_rows])
-        models["category_domain"] = model
+        models["category_domain"] = fit_vector_head(vectors[domain_rows], [cols["category"][i] for i in domain_rows])
     # Lexical heads share one TF-IDF vocabulary fitted on the taxonomy-exact rows.
     domain = [i for i, src in enumerate(cols["source"]) if src in SOURCE_WEIGHT]
     vectorizer = _lexical_vectorizer().fit([cols["text"][i] for i in domain]) if domain else None
@@ -172,8 +180,7 @@ def train_heads(kb) -> TrainedHeads:
         for name, labels in FIELDS.items():
             keep = [j for j, i in enumerate(domain) if cols[name][i] is not None and cols[name][i] in labels]
             if len({cols[name][domain[j]] for j in keep}) >= 2:
-                model = LogisticRegression(C=10.0, max_iter=2000, class_weight="balanced")
-                lexical_models[name] = model.fit(features[keep], [cols[name][domain[j]] for j in keep])
+                lexical_models[name] = fit_lexical_head(features[keep], [cols[name][domain[j]] for j in keep])
     descriptions = [d for c in CATEGORIES for d in LABEL_DESCRIPTIONS[c]]
     per_label = max(len(v) for v in LABEL_DESCRIPTIONS.values())
     desc_vectors = kb.embedder.encode(descriptions)
