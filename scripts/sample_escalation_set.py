@@ -58,14 +58,15 @@ def tweets(root: Path, rng: random.Random) -> list[dict]:
                 if r["airline_sentiment"] == sentiment and (reason is None or r["negativereason"] == reason)
                 and float(r["airline_sentiment_confidence"] or 0) >= 0.6 and not r["text"].startswith("RT ")]
         rng.shuffle(pool)
+        fresh = []  # the first n tweets of the shuffled pool whose text was not drawn already
         for line, r in pool:
-            if len([o for o in out if o["stratum"] == f"{sentiment}/{reason}"]) >= n:
+            if len(fresh) == n:
                 break
-            if r["text"] in seen:
-                continue
-            seen.add(r["text"])
-            out.append({"id": f"tweet-{line}", "source": "twitter-airline-sentiment/Tweets.csv", "source_line": line,
-                        "language": "en", "stratum": f"{sentiment}/{reason}", "text": r["text"]})
+            if r["text"] not in seen:
+                seen.add(r["text"])
+                fresh.append({"id": f"tweet-{line}", "source": "twitter-airline-sentiment/Tweets.csv", "source_line": line,
+                              "language": "en", "stratum": f"{sentiment}/{reason}", "text": r["text"]})
+        out += fresh
     return out
 
 

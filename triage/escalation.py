@@ -163,16 +163,18 @@ NEGATED = re.compile(
     r"(no quiero|no voy a|je ne veux pas|je ne vais pas|ich (will|möchte|werde) (nicht|keine)|não quero|não vou|non voglio|"
     r"ik wil (niet|geen))[^.!?\n]{0,60})", _F)
 
+# Signals a negation can take back (a regulator named or days of waiting stay facts).
+NEGATABLE = set(SIGNALS) - {"regulator", "waiting_days"}
+
 
 def escalation_signals(text: str) -> list[str]:
     fired = [name for name, pattern in SIGNALS.items() if pattern.search(text)]
     if "regulator" in fired and "formal_complaint" in fired:
         fired.remove("formal_complaint")  # "a complaint with the BBB" is the regulator signal
     if NEGATED.search(text):
-        negated = {"churn_threat", "manager_request", "chargeback_dispute", "legal", "public_post", "formal_complaint"}
         # keep a signal only if it still fires with the negated phrases removed
         stripped = NEGATED.sub(" ", text)
-        fired = [f for f in fired if f not in negated or SIGNALS[f].search(stripped)]
+        fired = [f for f in fired if f not in NEGATABLE or SIGNALS[f].search(stripped)]
     return fired
 
 
