@@ -10,10 +10,11 @@ STAMP := $(VENV)/.installed-requirements
 
 install: $(STAMP)
 
-$(STAMP): requirements.txt
+$(STAMP): requirements.txt pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install -r requirements.txt
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	@cp requirements.txt $(STAMP)
 
 kb: $(STAMP)

@@ -11,12 +11,16 @@ import threading
 from datetime import datetime
 from pathlib import Path
 
-import models  # noqa: F401  (offline env vars before gradio is imported)
-import gradio as gr
+from triage.config import get_settings  # first: the triage package forces offline mode before gradio
 
-from triage.config import get_settings
+import gradio as gr  # noqa: E402
+
 from triage.helpdesk import freshdesk_update, zendesk_update
+from triage.batch import flat_record
+from triage.datasets import load_rows
+from triage.labelers import MODES
 from triage.pipeline import Triager
+from triage.wiring import build_triager, run_in_batches
 from triage.schema import CATEGORIES, SENTIMENTS, URGENCIES, EmptyTicketError, Ticket
 
 EXAMPLES = [
@@ -125,8 +129,7 @@ class App:
 
     def _refresh(self):
         with self._refresh_lock:
-            if self.triager.evidence is not None:
-                self.triager.evidence.refresh()
+            self.triager.refresh()
 
     def kb_status(self, prefix: str = "") -> str:
         if self.kb is None:
@@ -138,9 +141,6 @@ class App:
 
     # -- batch ----------------------------------------------------------------
     def batch(self, file, text_cols, mode, progress=gr.Progress()):
-        from scripts.datasets import load_rows
-        from scripts.triage_batch import flat_record
-
         if file is None:
             raise gr.Error("Upload a CSV or JSONL file first.")
         cols = [c.strip() for c in (text_cols or "text").split(",") if c.strip()]
@@ -151,14 +151,15 @@ class App:
         triager = self.triager if mode == self.triager.mode else self._batch_triager(mode)
         records, failures = [], []
         progress(0, desc="triaging")
-        for i in range(0, len(rows), 32):
-            chunk = rows[i: i + 32]
-            for row, res in zip(chunk, triager.run_many([Ticket(text=r.text, id=r.id) for r in chunk])):
+        done = 0
+        for chunk, results in run_in_batches(triager, rows, 32):
+            for row, res in zip(chunk, results):
                 if isinstance(res, Exception):
                     failures.append(f"{row.id}: {res}")
                 else:
                     records.append(flat_record(row.id, res))
-            progress(min(1.0, (i + len(chunk)) / max(1, len(rows))), desc=f"{i + len(chunk)} / {len(rows)} tickets")
+            done += len(chunk)
+            progress(min(1.0, done / max(1, len(rows))), desc=f"{done} / {len(rows)} tickets")
         out_dir = Path(tempfile.mkdtemp(prefix="triage_batch_"))
         csv_path, jsonl_path = out_dir / "triage_results.csv", out_dir / "triage_results.jsonl"
         import pandas as pd
@@ -176,7 +177,8 @@ class App:
         if not hasattr(self, "_other_triagers"):
             self._other_triagers = {}
         if mode not in self._other_triagers:
-            self._other_triagers[mode] = Triager(self.triager.settings, llm=self.triager.llm, kb=self.kb, mode=mode)
+            self._other_triagers[mode] = build_triager(self.triager.settings, mode=mode, kb=self.kb,
+                                                       llm=self.triager.llm)
         return self._other_triagers[mode]
 
     @staticmethod
@@ -308,7 +310,7 @@ def build_app(triager: Triager) -> gr.Blocks:
             upload = gr.File(label="CSV or JSONL", file_types=[".csv", ".jsonl", ".json"])
             with gr.Row():
                 cols = gr.Textbox(label="Text column(s), comma-separated", value="text")
-                mode = gr.Dropdown(["evidence", "hybrid", "llm"], value="evidence", label="Mode")
+                mode = gr.Dropdown(list(MODES), value="evidence", label="Mode")
             run_batch = gr.Button("Triage file", variant="primary")
             batch_note = gr.Textbox(label="Result", interactive=False)
             batch_table = gr.Dataframe(label="Results")
@@ -346,11 +348,11 @@ def main() -> None:
     parser.add_argument("--host", help="bind address (default 127.0.0.1)")
     parser.add_argument("--port", type=int, help="port (default 7860)")
     parser.add_argument("--model", help="GGUF path or packaged model name (env TRIAGE_MODEL)")
-    parser.add_argument("--mode", choices=["llm", "evidence", "hybrid"], help="default: TRIAGE_MODE or hybrid")
+    parser.add_argument("--mode", choices=MODES, help="default: TRIAGE_MODE or hybrid")
     args = parser.parse_args()
     settings = get_settings(host=args.host, port=args.port, model=args.model, mode=args.mode)
     print(f"Loading models (mode {settings.mode}, model {settings.model}) ...", flush=True)
-    demo = build_app(Triager(settings))
+    demo = build_app(build_triager(settings))
     user, password = os.environ.get("TRIAGE_AUTH_USER"), os.environ.get("TRIAGE_AUTH_PASSWORD")
     theme = gr.themes.Default(font=["system-ui", "sans-serif"], font_mono=["ui-monospace", "monospace"])
     print(f"Ready on http://{settings.host}:{settings.port}", flush=True)

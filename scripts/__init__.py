@@ -1,0 +1,4 @@
+"""Command-line entry points. Importing the package forces offline mode first (models.enforce_offline)."""
+from models import enforce_offline
+
+enforce_offline()

@@ -14,7 +14,6 @@ import subprocess
 import sys
 import time
 
-import models  # noqa: F401
 from triage.config import PROJECT_ROOT, get_settings
 
 SAMPLE_FILES = sorted((PROJECT_ROOT / "kb" / "seed").glob("curated_part*.jsonl"))
@@ -64,15 +63,14 @@ def bare_llama_seconds(llm, prompt: str, n_generate: int) -> float:
 
 def mode_throughput(tickets: list[str], model, llm) -> dict:
     """End-to-end batch tickets/s per mode (run_many, no drafts)."""
-    from kb.store import KnowledgeBase
-    from models.embedder import TicketEmbedder
-    from triage.pipeline import Triager
+    from triage.labelers import MODES
+    from triage.wiring import build_triager, open_kb
 
     settings = get_settings(model=model)
-    kb = KnowledgeBase(settings.kb_path, TicketEmbedder(threads=settings.embed_threads))
+    kb = open_kb(settings)
     out = {}
-    for mode in ("evidence", "hybrid", "llm"):
-        triager = Triager(settings, llm=llm, kb=kb, mode=mode)
+    for mode in MODES:
+        triager = build_triager(settings, mode=mode, kb=kb, llm=llm)
         batch = tickets * (8 if mode == "evidence" else 1)
         triager.run_many(batch[:8])
         start = time.perf_counter()
@@ -81,7 +79,7 @@ def mode_throughput(tickets: list[str], model, llm) -> dict:
         evidence = [t.seconds for r in results if not isinstance(r, Exception) for t in r.timings if t.name == "evidence"]
         out[mode] = {"tickets": len(batch), "tickets_per_s": round(len(batch) / wall, 2),
                      "evidence_stage_s": summary(evidence) if evidence else None}
-    single = Triager(settings, llm=llm, kb=kb, mode="evidence")
+    single = build_triager(settings, mode="evidence", kb=kb, llm=llm)
     lat = []
     for text in tickets:
         r = single.run(text)
@@ -92,9 +90,9 @@ def mode_throughput(tickets: list[str], model, llm) -> dict:
 
 def draft_figures(tickets: list[str], model, llm) -> dict:
     """Draft latency and tokens, full Triager.run (hybrid, with draft), grounding removals."""
-    from triage.pipeline import Triager
+    from triage.wiring import build_triager
 
-    triager = Triager(get_settings(model=model), llm=llm, mode="hybrid")
+    triager = build_triager(get_settings(model=model), mode="hybrid", llm=llm)
     full, draft_s, tokens, strategies, removed = [], [], [], {}, 0
     for text in tickets:
         start = time.perf_counter()
@@ -113,12 +111,12 @@ def draft_figures(tickets: list[str], model, llm) -> dict:
 
 def run(n: int, model: str | None, seed: int) -> dict:
     from triage.classify import CLASSIFY_SYSTEM
-    from triage.pipeline import Triager
     from triage.prompts import classify_user_message
+    from triage.wiring import build_triager
 
     cold = cold_start_seconds(model)
     t0 = time.perf_counter()
-    triager = Triager(get_settings(model=model), mode="llm")
+    triager = build_triager(get_settings(model=model), mode="llm")
     startup = time.perf_counter() - t0
     tickets = load_tickets(n, seed)
     triager.run("warm-up ticket: the app is slow")

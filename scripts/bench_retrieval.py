@@ -15,7 +15,6 @@ import time
 
 import numpy as np
 
-import models  # noqa: F401
 from kb.store import KnowledgeBase
 from triage.schema import CATEGORIES
 

@@ -14,7 +14,6 @@ import time
 from collections import Counter
 from pathlib import Path
 
-import models  # noqa: F401
 from tqdm import tqdm
 
 from kb.sources import all_kb_rows
@@ -35,16 +34,15 @@ def prepare(row: dict) -> dict | None:
 
 
 def build(kb_path: Path | None = None, rebuild: bool = False, quiet: bool = False, rows=None) -> dict:
-    from kb.store import KnowledgeBase
-    from models.embedder import TicketEmbedder
     from triage.evidence import train_heads
+    from triage.wiring import open_kb
 
     settings = get_settings()
     path = Path(kb_path or settings.kb_path)
     if rebuild and path.exists():
         shutil.rmtree(path)
     start = time.perf_counter()
-    kb = KnowledgeBase(path, TicketEmbedder(threads=settings.n_threads or 2))
+    kb = open_kb(settings, path=path, threads=settings.n_threads or 2, check=False)
     unmapped: Counter = Counter()
     existing = kb.texts_by_id()
     skipped_empty = 0

@@ -11,7 +11,6 @@ import json
 import sys
 from types import SimpleNamespace
 
-import models  # noqa: F401
 from scripts.evaluate import fmt, run
 from triage.config import PROJECT_ROOT
 

@@ -20,7 +20,6 @@ from pathlib import Path
 import phonenumbers
 from tqdm import tqdm
 
-import models  # noqa: F401
 from kb.sources import curated_rows
 from scripts.metrics import percentile
 from triage.config import PROJECT_ROOT, get_settings
@@ -58,10 +57,10 @@ def main(argv=None) -> int:
     ap.add_argument("--generate-all", action="store_true", help="never reuse a close resolution: every draft is LLM text")
     ap.add_argument("--out", default=None)
     args = ap.parse_args(argv)
-    from triage.pipeline import Triager
+    from triage.wiring import build_triager
 
     overrides = {"draft_adapt_min_similarity": 1.1} if args.generate_all else {}
-    triager = Triager(get_settings(**overrides))
+    triager = build_triager(get_settings(**overrides))
     rows = list(curated_rows("test"))
     random.Random(args.seed).shuffle(rows)
     rows = rows[: args.n]

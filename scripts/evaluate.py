@@ -17,14 +17,14 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-import models  # noqa: F401
 from tqdm import tqdm
 
-from scripts.datasets import load_rows, parse_map
+from triage.datasets import load_rows, parse_map
 from scripts.metrics import binary_metrics, by_group, classification_metrics, percentile, review_metrics
 from triage.config import PROJECT_ROOT, get_settings
+from triage.labelers import LABELERS, MODES
+from triage.wiring import build_triager, open_kb, run_in_batches
 
-ALL_MODES = ("llm", "evidence", "hybrid")
 NEGATIVE = {"angry": "negative", "frustrated": "negative", "neutral": "neutral", "positive": "positive"}
 
 
@@ -49,14 +49,11 @@ def stratified_sample(rows, limit: int | None, seed: int, key: str | None):
 def predict(triager, rows, desc: str, batch_size: int = 64):
     """Triage every row (in batches: embeddings are computed per batch). Latency per ticket is
     the sum of its stage timings; tickets/s is wall-clock throughput."""
-    from triage.schema import Ticket
-
     preds, failures, latencies = [], [], []
     start = time.perf_counter()
     with tqdm(total=len(rows), desc=desc, unit="ticket", leave=False) as bar:
-        for i in range(0, len(rows), batch_size):
-            chunk = rows[i: i + batch_size]
-            for row, result in zip(chunk, triager.run_many([Ticket(text=r.text, id=r.id) for r in chunk])):
+        for chunk, results in run_in_batches(triager, rows, batch_size):
+            for row, result in zip(chunk, results):
                 if isinstance(result, Exception):
                     failures.append({"id": row.id, "reason": f"{type(result).__name__}: {result}"})
                     preds.append(None)
@@ -67,11 +64,36 @@ def predict(triager, rows, desc: str, batch_size: int = 64):
     return preds, failures, latencies, time.perf_counter() - start
 
 
-def score(rows, preds, latencies, wall: float) -> dict:
+FIELD_ATTRS = (("category", "primary_category"), ("urgency", "urgency"), ("sentiment", "sentiment"))
+
+
+def breakdown(ok: list, column: str) -> dict:
+    """Per value of a data column (e.g. register, language): n and accuracy per labelled field,
+    escalation recall / precision."""
+    groups = defaultdict(list)
+    for r, p in ok:
+        groups[str(r.raw.get(column) or r.labels.get(column) or "unknown")].append((r, p))
+    out = {}
+    for value, members in sorted(groups.items()):
+        entry: dict = {"n": len(members)}
+        for fld, attr in FIELD_ATTRS:
+            pairs = [(r.labels[fld], getattr(p.classification, attr)) for r, p in members
+                     if r.labels.get(fld) not in (None, "")]
+            if pairs:
+                entry[fld] = sum(t == g for t, g in pairs) / len(pairs)
+        esc = [(r.labels["escalation"], p.classification.escalation_risk) for r, p in members
+               if r.labels.get("escalation") is not None]
+        if esc:
+            entry["escalation"] = binary_metrics([t for t, _ in esc], [g for _, g in esc])
+        out[value] = entry
+    return out
+
+
+def score(rows, preds, latencies, wall: float, breakdowns: tuple = ()) -> dict:
     ok = [(r, p) for r, p in zip(rows, preds) if p is not None]
     out: dict = {"n": len(ok)}
     langs = [r.labels.get("language") or p.language for r, p in ok]
-    for fld, attr in (("category", "primary_category"), ("urgency", "urgency"), ("sentiment", "sentiment")):
+    for fld, attr in FIELD_ATTRS:
         labelled = [(r, p, lang) for (r, p), lang in zip(ok, langs) if r.labels.get(fld) not in (None, "")]
         if not labelled:
             continue
@@ -98,6 +120,7 @@ def score(rows, preds, latencies, wall: float) -> dict:
     # category accuracy per language when categories are labelled, else just the counts
     out["by_language"] = (out["category"]["by_language"] if "category" in out
                           else by_group(langs, [1] * len(ok), [1] * len(ok)))
+    out["breakdowns"] = {column: breakdown(ok, column) for column in breakdowns}
     out["latency_s"] = {"p50": percentile(latencies, 0.5), "p95": percentile(latencies, 0.95)}
     out["tickets_per_s"] = len(ok) / wall if wall else None
     return out
@@ -163,6 +186,13 @@ def write_report(out_dir: Path, name: str, results: dict, bad, failures_by_mode,
                 o = e["non_english"]
                 lines += [f"non-English rows ({o['n']}, {o['positives']} escalations): recall {fmt(o['recall'])}, "
                           f"precision {fmt(o['precision'])}"]
+        for column, groups in m.get("breakdowns", {}).items():
+            lines += ["", f"### by {column}", "", f"| {column} | n | category | urgency | sentiment | escalation recall / precision |",
+                      "|---|---|---|---|---|---|"]
+            for value, g in groups.items():
+                e = g.get("escalation", {})
+                lines.append(f"| {value} | {g['n']} | {fmt(g.get('category'))} | {fmt(g.get('urgency'))} | "
+                             f"{fmt(g.get('sentiment'))} | {fmt(e.get('recall'))} / {fmt(e.get('precision'))} |")
         if failures_by_mode.get(mode):
             lines += ["", f"Tickets rejected by the pipeline: {len(failures_by_mode[mode])}"]
             lines += [f"- {f['id']}: {f['reason']}" for f in failures_by_mode[mode][:50]]
@@ -212,24 +242,19 @@ def run(args) -> dict:
     out_dir = Path(args.out or PROJECT_ROOT / "eval_out" / name)
     out_dir.mkdir(parents=True, exist_ok=True)
 
-    from triage.pipeline import Triager
-
     settings = get_settings(model=args.model)
     modes = [m.strip() for m in (args.mode or config.get("mode") or settings.mode).split(",")]
     for m in modes:
-        if m not in ALL_MODES:
-            raise SystemExit(f"error: unknown mode {m!r}; available: {', '.join(ALL_MODES)}")
+        if m not in MODES:
+            raise SystemExit(f"error: unknown mode {m!r}; available: {', '.join(MODES)}")
     kb = None
     results, failures_by_mode = {}, {}
     for mode in modes:
-        if mode in ("evidence", "hybrid") and kb is None:
-            from kb.store import KnowledgeBase
-            from models.embedder import TicketEmbedder
-
-            kb = KnowledgeBase(settings.kb_path, TicketEmbedder(threads=settings.embed_threads))
-        triager = Triager(settings, kb=kb, mode=mode)
+        if LABELERS[mode].needs_kb and kb is None:
+            kb = open_kb(settings)
+        triager = build_triager(settings, mode=mode, kb=kb)
         preds, failures, latencies, wall = predict(triager, rows, f"{name} [{mode}]")
-        results[mode] = score(rows, preds, latencies, wall)
+        results[mode] = score(rows, preds, latencies, wall, tuple(config.get("breakdowns", ())))
         results[mode]["unreadable_rows"] = len(bad)
         failures_by_mode[mode] = failures
         for fld in ("category", "urgency", "sentiment"):
@@ -249,7 +274,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--map", help="field=COLUMN pairs: category, urgency, sentiment, escalation, language")
     parser.add_argument("--label-map", help="JSON file {field: {raw value: taxonomy value}}")
     parser.add_argument("--id-col", help="column with a row id")
-    parser.add_argument("--mode", help="llm|evidence|hybrid, comma-separated for a side-by-side table")
+    parser.add_argument("--mode", help=f"{'|'.join(MODES)}, comma-separated for a side-by-side table")
     parser.add_argument("--model", help="GGUF path or packaged model name")
     parser.add_argument("--limit", type=int, help="stratified sample of this many rows")
     parser.add_argument("--seed", type=int, default=0)

@@ -20,7 +20,6 @@ import typing
 
 import numpy as np
 
-import models  # noqa: F401
 from kb.sources import curated_rows
 from triage.config import get_settings
 from triage.schema import CATEGORIES
@@ -59,14 +58,12 @@ def label_logprobs(llm, prompt: str, first_tokens: dict[str, int]) -> dict[str, 
 
 
 def run(n: int, model: str | None) -> dict:
-    from kb.store import KnowledgeBase
-    from models.embedder import TicketEmbedder
-    from models.llm import get_llm
     from triage.evidence import EvidenceLayer
     from triage.prompts import classify_user_message
+    from triage.wiring import open_kb, open_llm
 
     settings = get_settings(model=model)
-    llm = get_llm(settings.model, settings.data_dir, settings.n_threads, settings.n_ctx)
+    llm = open_llm(settings)
     rows = list(curated_rows("dev"))[:n]
     truth = [r["category"] for r in rows]
     first_tokens = {c: llm.tokenize(c)[0] for c in CATEGORIES}
@@ -94,7 +91,7 @@ def run(n: int, model: str | None) -> dict:
     cal_pred = [CATEGORIES[j] for j in calibrated.argmax(1)]
     p_llm = np.exp(calibrated - np.logaddexp.reduce(calibrated, axis=1, keepdims=True))
 
-    layer = EvidenceLayer(KnowledgeBase(settings.kb_path, TicketEmbedder(threads=1)), settings)
+    layer = EvidenceLayer(open_kb(settings, threads=1), settings)
     p_ev = np.array([[layer.assess(r["text"]).fields["category"].probs[c] for c in CATEGORIES] for r in rows])
     mixes = {}
     for w in (0.0, 0.1, 0.25, 0.5, 1.0):

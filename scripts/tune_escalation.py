@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import json
 
-import models  # noqa: F401
 from kb.sources import curated_rows
 from scripts.metrics import binary_metrics
 from triage.config import PROJECT_ROOT, get_settings
@@ -31,11 +30,11 @@ def dev_sets() -> dict[str, list[dict]]:
 
 def prepared(rows: list[dict]) -> tuple[list[str], list[float]]:
     """The text the rules see (cleaned, PII-masked, as in the pipeline) and the head's P(escalation)."""
-    from triage.pipeline import Triager
     from triage.schema import Ticket
+    from triage.wiring import build_triager
 
-    triager = Triager(get_settings(), mode="evidence")
-    texts = [triager._prepare(Ticket(text=r["text"])).masked for r in rows]
+    triager = build_triager(get_settings(), mode="evidence")
+    texts = [triager.prepare(Ticket(text=r["text"])).masked for r in rows]
     return texts, [e.fields["escalation"].probs.get(True, 0.0) for e in triager.evidence.assess_many(texts)]
 
 
@@ -46,11 +45,10 @@ def kb_cross_validation(folds: int = 5) -> None:
     import numpy as np
     from sklearn.model_selection import StratifiedKFold
 
-    from kb.store import KnowledgeBase
-    from models.embedder import TicketEmbedder
     from triage.evidence import HEAD_WEIGHTS, _lexical_vectorizer, fit_lexical_head, fit_vector_head
+    from triage.wiring import open_kb
 
-    kb = KnowledgeBase(get_settings().kb_path, TicketEmbedder())
+    kb = open_kb(get_settings(), threads=2)
     vectors, cols = kb.labelled(("escalation", "text"))
     keep = [i for i, v in enumerate(cols["escalation"]) if v is not None]
     x, texts = vectors[keep], [cols["text"][i] for i in keep]

@@ -11,19 +11,17 @@ import sys
 
 import numpy as np
 
-import models  # noqa: F401
 from kb.sources import curated_rows
 from triage.config import get_settings
 from triage.evidence import FIELDS, mix
 
 
 def collect(split: str = "dev"):
-    from kb.store import KnowledgeBase
-    from models.embedder import TicketEmbedder
     from triage.evidence import EvidenceLayer
+    from triage.wiring import open_kb
 
     settings = get_settings()
-    layer = EvidenceLayer(KnowledgeBase(settings.kb_path, TicketEmbedder()), settings)
+    layer = EvidenceLayer(open_kb(settings, threads=2), settings)
     rows = list(curated_rows(split))
     return rows, [layer.assess(r["text"]) for r in rows]
 

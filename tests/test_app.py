@@ -27,7 +27,7 @@ def _free_port() -> int:
 def app_url(tmp_path_factory):
     port = _free_port()
     log = tmp_path_factory.mktemp("app") / "app.log"
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    env = dict(os.environ)
     with log.open("w") as fh:
         proc = subprocess.Popen([sys.executable, "app.py", "--port", str(port)], cwd=ROOT, env=env,
                                 stdout=fh, stderr=subprocess.STDOUT)

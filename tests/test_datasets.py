@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from scripts.datasets import load_rows, parse_bool, parse_map
+from triage.datasets import load_rows, parse_bool, parse_map
 
 
 def test_parse_map_and_bools():

@@ -173,9 +173,9 @@ def test_helpdesk_payloads_map_priority_and_keep_note_private():
     from triage.config import Settings
     from triage.draft import Draft
     from triage.helpdesk import freshdesk_update, zendesk_update
-    from triage.pipeline import Triager
+    from triage.wiring import build_triager
 
-    triager = Triager(Settings(), llm=FakeLLM(answers={"urgency": '"P2"'}), mode="llm")
+    triager = build_triager(Settings(), mode="llm", llm=FakeLLM(answers={"urgency": '"P2"'}))
     result = triager.run("I will cancel my subscription, the export is broken!")
     result.draft = Draft(text="Sorry about the export.")
     z = zendesk_update(result)["ticket"]

@@ -1,5 +1,4 @@
 """The evidence layer on the project's real knowledge base (built by `make test` when missing)."""
-import shutil
 
 import pytest
 
@@ -29,22 +28,10 @@ CLEAR = {
 
 
 @pytest.fixture(scope="session")
-def project_kb():
-    from kb.store import KnowledgeBase
-    from models.embedder import TicketEmbedder
-    from scripts.build_kb import build, needs_build
-
-    settings = get_settings()
-    if needs_build(settings.kb_path):
-        build(settings.kb_path, rebuild=True, quiet=True)
-    return KnowledgeBase(settings.kb_path, TicketEmbedder(threads=1))
-
-
-@pytest.fixture(scope="session")
 def evidence_triager(project_kb):
-    from triage.pipeline import Triager
+    from triage.wiring import build_triager
 
-    return Triager(get_settings(), kb=project_kb, mode="evidence")
+    return build_triager(get_settings(), mode="evidence", kb=project_kb)
 
 
 @pytest.mark.parametrize("lang,category", [(lang, c) for lang, cases in CLEAR.items() for c in cases])
@@ -78,20 +65,16 @@ def test_vague_ticket_needs_review(evidence_triager):
     assert result.classification.needs_human_review
 
 
-def test_feedback_helps_the_next_similar_ticket(project_kb, tmp_path):
-    from kb.store import KnowledgeBase
-    from triage.pipeline import Triager
-
-    shutil.copytree(project_kb.path, tmp_path / "kb")
-    kb = KnowledgeBase(tmp_path / "kb", project_kb.embedder)
-    triager = Triager(get_settings(), kb=kb, mode="evidence")
+def test_feedback_helps_the_next_similar_ticket(make_triager):
+    triager = make_triager(mode="evidence")
+    kb = triager.kb
     text = "The quantum flux capacitor add-on keeps flickering purple in the sidebar."
     first = triager.run(text)
     new_id = kb.add_resolved(first.masked_text, {"category": "technical", "urgency": "P4", "sentiment": "neutral",
                                                  "escalation": False},
                              resolution="Known cosmetic bug, fixed in 2.3.",
                              original_prediction=first.classification.model_dump())
-    triager.evidence.refresh()
+    triager.refresh()
     second = triager.run("Flux capacitor add-on flickering purple in my sidebar, is this known?")
     assert second.similar_tickets[0].id == new_id
     assert triager.evidence.heads.kb_version == kb.version

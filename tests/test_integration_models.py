@@ -5,7 +5,7 @@ import subprocess
 import numpy as np
 import pytest
 
-from models.llm import resolve_model_path
+from models.registry import resolve_model_path
 from models.locate import ModelNotFoundError
 from triage.schema import SUMMARY_MAX_CHARS, Classification, EmptyTicketError, Ticket
 
@@ -48,10 +48,10 @@ def test_prefix_cache_reuse_evaluates_only_the_new_tokens(real_triager):
 
 
 def test_same_answer_with_and_without_prefix_reuse(real_triager):
-    from models.llm import LocalLLM
+    from models.llamacpp import LlamaCppLLM
     from triage.classify import LLMClassifier
 
-    fresh = LocalLLM(real_triager.llm.path, reuse_prefix=False)
+    fresh = LlamaCppLLM(real_triager.llm.path, reuse_prefix=False)
     text = "I was charged twice for my subscription this month."
     no_cache, _ = LLMClassifier(fresh).classify(text, "en")
     real_triager.classifier.classify("warm the cache with another ticket", "en")
@@ -131,3 +131,17 @@ def test_draft_prefix_is_cached_and_output_is_the_same(real_triager):
     second = "".join(llm.stream_text(prompt, max_tokens=16, temperature=0.0, cached_prefix=prefix))
     assert plain == first == second and plain.strip()
     assert prefix in llm._prefix_states
+
+
+def test_label_scores_do_not_depend_on_what_the_cache_held(real_triager):
+    """score_continuations reuses the KV cache of the longest shared prefix: the scores must be
+    the same whatever was evaluated before, and a continuation's score sums its tokens'."""
+    llm = real_triager.llm
+    prompt = llm.render_chat("Classify the ticket.", "I was charged twice for my plan.") + "category:"
+    options = [" billing", " technical", " feature_request"]
+    first = llm.score_continuations(prompt, options)
+    llm.score_continuations(llm.render_chat("Something else", "unrelated words entirely") + "x:", [" y"])
+    again = llm.score_continuations(prompt, options)
+    assert np.allclose(first, again, atol=1e-3)
+    assert all(score < 0 for score in first)
+    assert llm.score_continuations(prompt, [" feature"])[0] >= first[2] - 1e-6  # a prefix is at least as likely

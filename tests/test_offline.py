@@ -27,10 +27,10 @@ GUARDED_RUN = textwrap.dedent(
         return _getaddrinfo(host, *args, **kwargs)
     socket.getaddrinfo = guarded_getaddrinfo
 
-    from triage.pipeline import Triager
+    from triage.wiring import build_triager
     from models.embedder import Embedder
     Embedder().encode(["hello"])
-    result = Triager().run("Our webhook deliveries fail since the last deploy.")
+    result = build_triager().run("Our webhook deliveries fail since the last deploy.")
     import gradio  # the UI library too, at import
     assert not attempts, attempts
     print("OK", result.classification.primary_category)

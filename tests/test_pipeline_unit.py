@@ -2,13 +2,13 @@ import pytest
 
 from tests.fakes import FakeLLM
 from triage.config import Settings
-from triage.pipeline import Triager
+from triage.wiring import build_triager
 from triage.schema import EmptyTicketError, Ticket
 
 
 @pytest.fixture
 def triager():
-    return Triager(Settings(max_ticket_tokens=50), llm=FakeLLM(), mode="llm")
+    return build_triager(Settings(max_ticket_tokens=50), mode="llm", llm=FakeLLM())
 
 
 def test_pii_never_reaches_the_model(triager):

@@ -3,10 +3,10 @@ import json
 
 import pytest
 
-from scripts.triage_batch import repair_and_read_ids, triage_file
+from triage.batch import repair_and_read_ids, triage_file
 from tests.fakes import FakeLLM
 from triage.config import Settings
-from triage.pipeline import Triager
+from triage.wiring import build_triager
 
 
 class CrashingTriager:
@@ -32,7 +32,7 @@ def data(tmp_path):
 
 @pytest.mark.parametrize("suffix", [".jsonl", ".csv"])
 def test_resume_after_interrupted_batch(tmp_path, data, suffix):
-    inner = Triager(Settings(), llm=FakeLLM(), mode="llm")
+    inner = build_triager(Settings(), mode="llm", llm=FakeLLM())
     out = tmp_path / f"out{suffix}"
     with pytest.raises(KeyboardInterrupt):
         triage_file(str(data), out, ["text"], "id", triager=CrashingTriager(inner, 2), batch_size=5, quiet=True)

@@ -1,2 +1,4 @@
-"""Local support-ticket triage. Importing it forces offline mode (see models/__init__)."""
-import models  # noqa: F401
+"""Local support-ticket triage. Importing the package forces offline mode first (models.enforce_offline)."""
+from models import enforce_offline
+
+enforce_offline()

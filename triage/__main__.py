@@ -4,9 +4,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-import models  # noqa: F401  (offline env vars first)
 from models.locate import ModelNotFoundError
 from triage.config import get_settings
+from triage.labelers import MODES
 from triage.schema import EmptyTicketError, Ticket
 
 
@@ -16,7 +16,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--subject", default="", help="optional subject line")
     parser.add_argument("--model", help="GGUF path or packaged model name (env TRIAGE_MODEL)")
     parser.add_argument("--threads", type=int, help="llama.cpp threads (default: physical cores)")
-    parser.add_argument("--mode", choices=["llm", "evidence", "hybrid"], help="default: TRIAGE_MODE or hybrid")
+    parser.add_argument("--mode", choices=MODES, help="default: TRIAGE_MODE or hybrid")
     parser.add_argument("--draft", action="store_true", help="also write a grounded reply draft")
     parser.add_argument("--mrr", type=float, help="the account's monthly recurring revenue (churn/upsell value)")
     parser.add_argument("--helpdesk", choices=["zendesk", "freshdesk"], help="print a helpdesk update payload instead")
@@ -26,9 +26,9 @@ def main(argv: list[str] | None = None) -> int:
     settings = get_settings(model=args.model, n_threads=args.threads, mode=args.mode)
     try:
         from kb.store import KnowledgeBaseError
-        from triage.pipeline import Triager
+        from triage.wiring import build_triager
 
-        result = Triager(settings).run(Ticket(text=text, subject=args.subject, mrr=args.mrr), with_draft=args.draft)
+        result = build_triager(settings).run(Ticket(text=text, subject=args.subject, mrr=args.mrr), with_draft=args.draft)
     except EmptyTicketError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

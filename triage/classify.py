@@ -5,7 +5,7 @@ model spell the fixed keys and punctuation through ~3x more (non-canonical) toke
 the text needs (188 decode steps for 63 tokens of JSON, measured with SmolLM2). Here the
 fixed JSON skeleton is part of the prompt, evaluated in one batch, and Outlines constrains
 only each value to the schema's allowed set. Successive calls share the prompt prefix, so
-llama.cpp's KV cache (models/llm.py) evaluates only the newly appended tokens.
+llama.cpp's KV cache (models/llamacpp.py) evaluates only the newly appended tokens.
 
 ``allowed`` narrows a field's choices (the evidence layer uses it); a field with one allowed
 value is written into the record without a model call.
@@ -15,10 +15,11 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from typing import Literal, Mapping, Protocol, Sequence
+from typing import Literal, Mapping, Sequence
 
 from outlines.types import Regex
 
+from models.base import StructuredLLM
 from triage.prompts import CLASSIFY_SYSTEM, classify_user_message
 from triage.schema import (
     CATEGORIES,
@@ -52,13 +53,6 @@ TEXT_PATTERNS = {
     "subcategory": Regex(r'"[a-z][a-z_ ]*"'),
 }
 TEXT_MAX_TOKENS = {"summary": 40, "subcategory": 6}
-
-
-class StructuredLLM(Protocol):
-    name: str
-
-    def render_chat(self, system: str, user: str, assistant_prefix: str = "") -> str: ...
-    def generate_structured(self, prompt: str, output_type, max_tokens: int): ...
 
 
 @dataclass
@@ -106,7 +100,7 @@ class LLMClassifier:
         self.llm = llm
         # Build the Outlines generators for the full label sets at start-up.
         for name in FIELD_ORDER:
-            self.llm.structured_generator(self._output_type(name, None))
+            self.llm.prepare(self._output_type(name, None))
 
     def _output_type(self, name: str, allowed: Sequence | None):
         if name in TEXT_PATTERNS:
@@ -131,7 +125,7 @@ class LLMClassifier:
             prompt = base + partial + ("," if record else "") + json.dumps(name) + ":"
             output_type = self._output_type(name, options)
             max_tokens = TEXT_MAX_TOKENS.get(name, 16)
-            gen = self.llm.generate_structured(prompt, output_type, max_tokens)
+            gen = self.llm.generate_structured(prompt, output_type, max_tokens, field=name)
             stats.llm_calls += 1
             stats.prompt_tokens = max(stats.prompt_tokens, gen.prompt_tokens)
             stats.prompt_tokens_evaluated += gen.prompt_tokens_evaluated

@@ -196,7 +196,7 @@ _SENTINEL = "\u0000USER\u0000"
 
 def system_prefix(llm, system: str) -> str:
     """The rendered chat prompt up to where the user's message starts: the part of every prompt
-    with this system text that stays the same (its KV state can be cached, see LocalLLM.stream_text)."""
+    with this system text that stays the same (its KV state can be cached, see LlamaCppLLM.stream_text)."""
     template = llm.render_chat(system, _SENTINEL)
     return template[: template.index(_SENTINEL)] if _SENTINEL in template else ""
 

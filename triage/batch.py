@@ -1,0 +1,108 @@
+"""Batch triage of a CSV or JSONL file into JSONL or CSV (by the output's extension).
+
+Resumable: rows whose id is already in the output are skipped, so after a crash re-running the
+same command finishes the job; every row is written whole (a torn last line is cut off first),
+never twice. Rows that cannot be read or triaged go to OUT.errors.jsonl with the reason."""
+from __future__ import annotations
+
+import csv
+import json
+import os
+import threading
+from pathlib import Path
+
+from tqdm import tqdm
+
+from triage.datasets import load_rows
+from triage.wiring import build_triager, run_in_batches
+
+CSV_FIELDS = ["id", "primary_category", "secondary_category", "subcategory", "urgency", "sentiment",
+              "confidence", "needs_human_review", "escalation_risk", "summary", "language", "escalation_signals",
+              "p1_signals", "pii_found", "similar_ticket_ids", "mode", "model", "truncated", "seconds", "masked_text"]
+
+
+def flat_record(row_id: str, result) -> dict:
+    c = result.classification
+    return {"id": row_id, **c.model_dump(), "language": result.language,
+            "escalation_signals": ";".join(result.escalation_signals), "p1_signals": ";".join(result.p1_signals),
+            "pii_found": ";".join(f"{k}={v}" for k, v in result.pii.counts.items()),
+            "similar_ticket_ids": ";".join(t.id for t in result.similar_tickets), "mode": result.mode,
+            "model": result.model, "truncated": result.truncated, "seconds": round(result.total_seconds, 4),
+            "masked_text": result.masked_text}
+
+
+def repair_and_read_ids(path: Path) -> set[str]:
+    """Ids already written; a torn last line (crash mid-write) is removed first."""
+    if not path.exists() or path.stat().st_size == 0:
+        return set()
+    data = path.read_bytes()
+    if not data.endswith(b"\n"):
+        cut = data.rfind(b"\n") + 1
+        with path.open("r+b") as fh:
+            fh.truncate(cut)
+        data = data[:cut]
+    text = data.decode("utf-8")
+    if path.suffix.lower() == ".csv":
+        return {r["id"] for r in csv.DictReader(text.splitlines())}
+    return {json.loads(line)["id"] for line in text.splitlines() if line.strip()}
+
+
+class Writer:
+    """Appends whole rows and flushes them to disk (thread-safe)."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.csv = path.suffix.lower() == ".csv"
+        new = not path.exists() or path.stat().st_size == 0
+        self.fh = path.open("a", encoding="utf-8", newline="")
+        self.lock = threading.Lock()
+        if self.csv:
+            self.writer = csv.DictWriter(self.fh, fieldnames=CSV_FIELDS, extrasaction="ignore")
+            if new:
+                self.writer.writeheader()
+
+    def write(self, records: list[dict]) -> None:
+        with self.lock:
+            for rec in records:
+                if self.csv:
+                    self.writer.writerow(rec)
+                else:
+                    self.fh.write(json.dumps(rec, ensure_ascii=False, default=str) + "\n")
+            self.fh.flush()
+            os.fsync(self.fh.fileno())
+
+    def close(self) -> None:
+        self.fh.close()
+
+
+def triage_file(data: str, out: Path, text_cols: list[str], id_col: str | None, mode: str | None = None,
+                workers: int = 1, batch_size: int = 64, triager=None, quiet: bool = False) -> dict:
+    rows, bad = load_rows(data, text_cols, id_col=id_col)
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    done = repair_and_read_ids(out)
+    todo = [r for r in rows if r.id not in done]
+    errors_path = out.with_name(out.name + ".errors.jsonl")
+    triager = triager or build_triager(mode=mode)
+    writer, errors = Writer(out), Writer(errors_path)
+    errors.write([{"id": f"line-{b.line}", "reason": b.reason} for b in bad])
+    counts = {"written": 0, "failed": 0}
+
+    try:
+        with tqdm(total=len(todo), desc="triage", unit="ticket", disable=quiet) as bar:
+            for chunk, results in run_in_batches(triager, todo, batch_size, workers):
+                good = [flat_record(r.id, res) for r, res in zip(chunk, results) if not isinstance(res, Exception)]
+                failed = [{"id": r.id, "reason": f"{type(res).__name__}: {res}"}
+                          for r, res in zip(chunk, results) if isinstance(res, Exception)]
+                writer.write(good)
+                errors.write(failed)
+                counts["written"] += len(good)
+                counts["failed"] += len(failed)
+                bar.update(len(good) + len(failed))
+    finally:
+        writer.close()
+        errors.close()
+    return {"rows": len(rows), "skipped_already_done": len(done & {r.id for r in rows}), **counts,
+            "unreadable": len(bad), "out": str(out), "errors": str(errors_path)}
+
+

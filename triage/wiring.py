@@ -1,0 +1,93 @@
+"""One wiring factory: every entry point (app, CLI, scripts, tests) builds the knowledge base, the
+model and the Triager here, so each collaborator is constructed in one place.
+
+    kb = open_kb(settings)
+    triager = build_triager(settings, mode="evidence", kb=kb)   # share a KB / model between modes
+    for chunk, results in run_in_batches(triager, tickets): ...
+"""
+from __future__ import annotations
+
+from typing import Iterator, Sequence
+
+from triage.config import Settings, get_settings
+from triage.labelers import LABELERS, MODES, EvidenceLabeler, HybridLabeler, LLMLabeler
+from triage.prepare import Preparer
+from triage.schema import Ticket
+
+
+def open_kb(settings: Settings, path=None, threads: int | None = None, check: bool = True):
+    """The LanceDB knowledge base with the ticket embedder (`check`: fail early if not built)."""
+    from kb.store import KnowledgeBase
+    from models.embedder import TicketEmbedder
+
+    kb = KnowledgeBase(path or settings.kb_path, TicketEmbedder(threads=threads or settings.embed_threads))
+    if check:
+        kb.check()
+    return kb
+
+
+def open_llm(settings: Settings):
+    """The process-wide backend for settings.model (a registered name, `auto` or a GGUF path)."""
+    from models.registry import get_llm
+
+    return get_llm(settings.model, settings.data_dir, settings.n_threads, settings.n_ctx, settings.reuse_prefix_cache)
+
+
+def build_triager(settings: Settings | None = None, mode: str | None = None, kb=None, llm=None):
+    """A Triager for `mode` (default settings.mode); `kb` and `llm` are opened when the mode needs
+    them and none was given."""
+    from triage.classify import LLMClassifier
+    from triage.evidence import EvidenceLayer
+    from triage.pipeline import Triager
+    from triage.routing import load_routing
+
+    settings = settings or get_settings()
+    mode = mode or settings.mode
+    if mode not in LABELERS:
+        raise ValueError(f"Unknown mode {mode!r}: TRIAGE_MODE / --mode must be one of {', '.join(MODES)}.")
+    spec = LABELERS[mode]
+    llm = (llm or open_llm(settings)) if spec.needs_llm else None
+    classifier = LLMClassifier(llm) if llm is not None else None
+    evidence = None
+    if spec.needs_kb:
+        kb = kb or open_kb(settings)
+        kb.check()
+        evidence = EvidenceLayer(kb, settings)
+    labeler = {"evidence": lambda: EvidenceLabeler(evidence),
+               "llm": lambda: LLMLabeler(classifier),
+               "hybrid": lambda: HybridLabeler(EvidenceLabeler(evidence), classifier)}[mode]()
+    routing_config = load_routing(settings.routing_file)  # an invalid file fails here, at start-up
+    drafter = _drafter(settings, llm, kb, routing_config) if llm is not None and kb is not None else None
+    preparer = Preparer(settings.max_ticket_tokens, llm.tokenize if llm else None, llm.detokenize if llm else None)
+    return Triager(settings, labeler, preparer, routing_config, llm=llm, kb=kb,
+                   evidence=evidence, classifier=classifier, drafter=drafter)
+
+
+def _drafter(settings: Settings, llm, kb, routing_config):
+    from triage.draft import Drafter
+
+    return Drafter(llm, kb, settings.retrieval_k, max_tokens=settings.draft_max_tokens,
+                   auto_reply=routing_config.auto_reply, adapt_min_similarity=settings.draft_adapt_min_similarity)
+
+
+def run_in_batches(triager, rows: Sequence, batch_size: int = 64, workers: int = 1) -> Iterator[tuple[list, list]]:
+    """The one batch loop (app, evaluation, batch triage): yields (rows, results) per chunk — in
+    order with one worker, as they complete with several. A result is a TriageResult or the
+    exception its ticket raised. A row is a Ticket or has `.id` and `.text`, a Ticket or a string."""
+    chunks = [list(rows[i: i + batch_size]) for i in range(0, len(rows), batch_size)]
+
+    def work(chunk):
+        return chunk, triager.run_many([_as_ticket(r) for r in chunk])
+
+    if workers <= 1:
+        yield from map(work, chunks)
+        return
+    from concurrent.futures import ThreadPoolExecutor, as_completed
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        for future in as_completed([pool.submit(work, c) for c in chunks]):
+            yield future.result()
+
+
+def _as_ticket(row) -> Ticket | str:
+    return row if isinstance(row, (Ticket, str)) else Ticket(text=row.text, id=row.id)
