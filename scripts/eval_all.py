@@ -2,8 +2,8 @@
 
     python -m scripts.eval_all [--quick]     (make eval)
 
-Evidence mode on every config; on the curated test split also hybrid and llm (llm on a
-stratified sample, it is ~1 s per ticket). Writes eval_out/<config>/ and eval_out/summary.md."""
+Evidence mode on every config; on real-dev (real customer messages, evaluation only) and the
+curated test split also hybrid, and llm on a stratified sample of the curated test (~1 s per ticket). Writes eval_out/<config>/ and eval_out/summary.md."""
 from __future__ import annotations
 
 import argparse
@@ -15,6 +15,7 @@ from scripts.evaluate import fmt, run
 from triage.config import PROJECT_ROOT
 
 PLAN = [
+    ("real_dev", "evidence,hybrid", None),
     ("curated_test", "evidence,hybrid", None),
     ("curated_test", "llm", 120),
     ("banking77_test", "evidence", None),
