@@ -32,9 +32,13 @@ def map_value(mapping: dict, value: str, unmapped: Counter) -> str | None:
     return mapped
 
 
-def curated_rows(split: str | None = "kb") -> Iterator[dict]:
+CURATED_FILES = "curated_part*.jsonl"  # tidy tickets in the product's own register
+REALSTYLE_FILES = "realstyle_*.jsonl"  # social posts, reviews, complaint letters, forum posts, bug reports
+
+
+def curated_rows(split: str | None = "kb", files: str = CURATED_FILES, source: str = "curated") -> Iterator[dict]:
     """The curated seed tickets; split=None yields every split."""
-    for path in sorted(SEED_DIR.glob("curated_part*.jsonl")):
+    for path in sorted(SEED_DIR.glob(files)):
         with path.open(encoding="utf-8") as fh:
             for line in fh:
                 if not line.strip():
@@ -53,7 +57,7 @@ def curated_rows(split: str | None = "kb") -> Iterator[dict]:
                     "intent": "",
                     "resolution": row["resolution"],
                     "language": row["language"],
-                    "source": "curated",
+                    "source": source,
                     "domain": row.get("domain", ""),
                 }
 
@@ -88,9 +92,21 @@ def bitext_rows(unmapped: Counter | None = None) -> Iterator[dict]:
                "resolution": row.get("response") or "", "language": "en", "source": "bitext"}
 
 
+def realstyle_rows(split: str | None = "kb") -> Iterator[dict]:
+    """Original tickets written in the registers real customers use (kb/seed/LICENSE.md), split
+    by id like the curated ones."""
+    yield from curated_rows(split, REALSTYLE_FILES, "realstyle")
+
+
+def seed_rows(split: str | None = "kb") -> Iterator[dict]:
+    """Both kinds of the project's own labelled tickets (taxonomy-exact)."""
+    yield from curated_rows(split)
+    yield from realstyle_rows(split)
+
+
 def all_kb_rows(unmapped: Counter | None = None) -> Iterator[dict]:
     """Everything `scripts.build_kb` ingests (never the curated dev/test splits or public test files)."""
-    yield from curated_rows("kb")
+    yield from seed_rows("kb")
     yield from bitext_rows(unmapped)
     yield from banking77_rows("train.csv", unmapped)
     yield from nlbse24_rows("issues_train.csv", unmapped)

@@ -58,13 +58,34 @@ def build(kb_path: Path | None = None, rebuild: bool = False, quiet: bool = Fals
         added = kb.add(todo, progress=bar.update)
     indexed = kb.ensure_index(settings.ann_min_rows) if added else bool(kb.table.list_indices())
     heads = train_heads(kb)
+    if rows is None:
+        (path / STAMP_FILE).write_text(sources_stamp() + "\n")
     return {"kb": str(path), "added_or_updated": added, "total": kb.count(), "skipped_empty": skipped_empty,
             "unmapped_labels": dict(unmapped), "by_source": kb.counts("source"), "ann_index": indexed,
             "heads_trained_on_version": heads.kb_version, "seconds": round(time.perf_counter() - start, 1)}
 
 
+def sources_stamp() -> str:
+    """A hash of the shipped data the KB is built from (seed tickets, mappings, public files)."""
+    import hashlib
+
+    from kb.sources import DATA_DIR, MAPPINGS_DIR, SEED_DIR
+
+    digest = hashlib.sha1()
+    for folder in (SEED_DIR, MAPPINGS_DIR, DATA_DIR):
+        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+            digest.update(f"{path.relative_to(folder)}:{path.stat().st_size}:".encode())
+            if folder is not DATA_DIR:
+                digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+STAMP_FILE = "sources.sha1"
+
+
 def needs_build(kb_path: Path) -> str | None:
-    """Why the KB must be (re)built, or None when it is present and readable."""
+    """Why the KB must be (re)built or updated, or None when it is present, readable and built
+    from the shipped data as it is now."""
     import lancedb
 
     if not (kb_path / "resolved_tickets.lance").exists():
@@ -77,7 +98,13 @@ def needs_build(kb_path: Path) -> str | None:
         table.to_arrow().select(["id", "vector"])  # reads every data file
     except Exception as exc:  # noqa: BLE001 - any failure to read means rebuild
         return f"unreadable ({type(exc).__name__}: {exc})"
+    stamp = kb_path / STAMP_FILE
+    if not stamp.exists() or stamp.read_text().strip() != sources_stamp():
+        return OUT_OF_DATE
     return None
+
+
+OUT_OF_DATE = "out of date with the shipped data"
 
 
 def main(argv=None) -> int:
@@ -93,8 +120,9 @@ def main(argv=None) -> int:
         if reason is None:
             print(f"knowledge base at {path} is present and readable")
             return 0
-        print(f"knowledge base at {path} is {reason}: rebuilding", flush=True)
-        rebuild = reason != "missing"
+        print(f"knowledge base at {path} is {reason}: {'updating' if reason == OUT_OF_DATE else 'rebuilding'}",
+              flush=True)
+        rebuild = reason not in ("missing", OUT_OF_DATE)  # an update embeds only new or changed rows
     report = build(path, rebuild)
     for key, value in report.items():
         print(f"{key}: {value}")

@@ -120,17 +120,19 @@ def test_missing_and_corrupted_kb_give_a_rebuild_message(tmp_path, embedder):
 
 
 def test_build_if_needed_rebuilds_a_corrupted_kb(tmp_path, monkeypatch):
-    from scripts.build_kb import build, needs_build
+    from scripts.build_kb import OUT_OF_DATE, STAMP_FILE, build, needs_build, sources_stamp
 
     path = tmp_path / "kb"
     assert needs_build(path) == "missing"
     rows = [dict(r) for r in list(curated_rows("kb"))[:12]]
     build(path, quiet=True, rows=rows)
+    assert needs_build(path) == OUT_OF_DATE  # a partial build never claims to hold the shipped data
+    (path / STAMP_FILE).write_text(sources_stamp())
     assert needs_build(path) is None
     shutil.rmtree(path / "resolved_tickets.lance" / "_versions")
     assert needs_build(path).startswith("unreadable")
     report = build(path, rebuild=True, quiet=True, rows=rows)
-    assert report["total"] == 12 and needs_build(path) is None
+    assert report["total"] == 12
     again = build(path, quiet=True, rows=rows)
     assert again["added_or_updated"] == 0  # re-running adds only what is new
 

@@ -22,9 +22,9 @@ import numpy as np
 from triage.schema import CATEGORIES, SENTIMENTS, URGENCIES
 
 FIELDS = {"category": CATEGORIES, "urgency": URGENCIES, "sentiment": SENTIMENTS, "escalation": (False, True)}
-# Rows from our own curated set and from user corrections describe the product's taxonomy
-# exactly; the public sets are off-domain, so they count less in training.
-SOURCE_WEIGHT = {"curated": 6.0, "feedback": 6.0}
+# Rows from our own seed sets (curated and real-register) and from user corrections describe the
+# product's taxonomy exactly; the public sets are off-domain, so they count less in training.
+SOURCE_WEIGHT = {"curated": 6.0, "realstyle": 6.0, "feedback": 6.0}
 DEFAULT_SOURCE_WEIGHT = 1.0
 # Mixing weights per field and head (chosen on the dev split; see scripts/tune_evidence.py).
 HEAD_WEIGHTS = {
