@@ -5,8 +5,11 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-requirements
+# llama.cpp's HF -> GGUF converter ships in the llama-cpp-python sdist (PyPI), with its gguf-py.
+LLAMA_VERSION := 0.3.36
+CONVERTER := data/tools/llama.cpp/convert_hf_to_gguf.py
 
-.PHONY: run test kb browser bench eval drafts install clean
+.PHONY: run test kb browser bench eval drafts train converter install clean
 
 install: $(STAMP)
 
@@ -23,7 +26,7 @@ kb: $(STAMP)
 run: kb
 	$(BIN)/python app.py
 
-test: kb browser
+test: kb browser $(CONVERTER)
 	$(BIN)/python -m pytest -q
 
 # Debian's Chromium for the browser test, when this machine lets us install it (root + apt).
@@ -41,6 +44,24 @@ eval: kb
 # 200 held-out tickets with drafts: speed, strategies, ungrounded facts removed / left
 drafts: kb
 	$(BIN)/python -m scripts.eval_drafts --n 200
+
+$(CONVERTER): | $(STAMP)
+	@mkdir -p data/tools/sdist
+	$(BIN)/python -m pip download --quiet --no-binary :all: --no-deps \
+		llama-cpp-python==$(LLAMA_VERSION) -d data/tools/sdist
+	tar -xzf data/tools/sdist/llama_cpp_python-$(LLAMA_VERSION).tar.gz -C data/tools/sdist \
+		llama_cpp_python-$(LLAMA_VERSION)/vendor/llama.cpp/convert_hf_to_gguf.py \
+		llama_cpp_python-$(LLAMA_VERSION)/vendor/llama.cpp/gguf-py \
+		llama_cpp_python-$(LLAMA_VERSION)/vendor/llama.cpp/conversion \
+		llama_cpp_python-$(LLAMA_VERSION)/vendor/llama.cpp/LICENSE
+	rm -rf data/tools/llama.cpp && mv data/tools/sdist/llama_cpp_python-$(LLAMA_VERSION)/vendor/llama.cpp data/tools/llama.cpp
+	rm -rf data/tools/sdist
+
+converter: $(CONVERTER)
+
+# Fine-tune the packaged model on the labelled tickets (~40 min on 2 cores); the product loads it by default.
+train: kb $(CONVERTER)
+	$(BIN)/python -m scripts.train
 
 clean:
 	rm -rf $(VENV) .pytest_cache

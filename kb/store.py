@@ -251,6 +251,15 @@ class KnowledgeBase:
         vectors = np.asarray(flat, dtype=np.float32).reshape(arrow.num_rows, self.embedder.dim)
         return vectors, {f: arrow.column(f).to_pylist() for f in fields}
 
+    def rows_from_source(self, source: str, fields: Sequence[str] = ("id", "text", "category", "urgency",
+                                                                      "sentiment", "escalation", "language")) -> list[dict]:
+        """Every row of one source (e.g. "feedback": the corrections stored from the app)."""
+        if not self.exists():
+            return []
+        arrow = self.table.to_arrow().select(["source", *fields])
+        columns = {f: arrow.column(f).to_pylist() for f in ["source", *fields]}
+        return [{f: columns[f][i] for f in fields} for i, s in enumerate(columns["source"]) if s == source]
+
     def counts(self, by: str = "category") -> dict:
         col = self.table.to_arrow().column(by).to_pylist()
         out: dict = {}

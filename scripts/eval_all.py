@@ -17,6 +17,7 @@ from triage.config import PROJECT_ROOT
 PLAN = [
     ("real_dev", "evidence,hybrid", None),
     ("curated_test", "evidence,hybrid", None),
+    ("realstyle_test", "evidence,hybrid", None),
     ("curated_test", "llm", 120),
     ("banking77_test", "evidence", None),
     ("nlbse24_test", "evidence", None),

@@ -64,6 +64,14 @@ class ClassifyStats:
     seconds: float = 0.0
     fallbacks: list[str] = field(default_factory=list)
 
+    def add(self, gen) -> None:
+        """Count one model call (a models.base.Generation)."""
+        self.llm_calls += 1
+        self.prompt_tokens = max(self.prompt_tokens, gen.prompt_tokens)
+        self.prompt_tokens_evaluated += gen.prompt_tokens_evaluated
+        self.generated_tokens += gen.generated_tokens
+        self.seconds += gen.seconds
+
 
 def _choice_type(values: Sequence) -> object:
     return Literal[tuple(json.dumps(v) for v in values)]  # type: ignore[valid-type]
@@ -126,11 +134,7 @@ class LLMClassifier:
             output_type = self._output_type(name, options)
             max_tokens = TEXT_MAX_TOKENS.get(name, 16)
             gen = self.llm.generate_structured(prompt, output_type, max_tokens, field=name)
-            stats.llm_calls += 1
-            stats.prompt_tokens = max(stats.prompt_tokens, gen.prompt_tokens)
-            stats.prompt_tokens_evaluated += gen.prompt_tokens_evaluated
-            stats.generated_tokens += gen.generated_tokens
-            stats.seconds += gen.seconds
+            stats.add(gen)
             record[name] = self._parse_value(name, gen.text, text, stats)
         if record.get("secondary_category") == record.get("primary_category"):
             record["secondary_category"] = None

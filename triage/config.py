@@ -6,18 +6,20 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Optional
 
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+TUNING_FILE = Path(__file__).resolve().parent / "tuning.json"
 
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="TRIAGE_", extra="ignore")
 
     model: str = Field(
-        "smollm2",
-        description="GGUF file path, or a packaged model name: 'smollm2' (default) or 'gemma3-270m'.",
+        "auto",
+        description="A GGUF file path, or a registered model: 'auto' (the trained model when `make train` "
+                    "has built one, else 'smollm2'), 'trained', 'smollm2' or 'gemma3-270m'.",
     )
     n_threads: int = Field(0, description="llama.cpp threads; 0 = number of physical cores.")
     n_ctx: int = Field(2048, description="llama.cpp context window (prompt + output).")
@@ -37,6 +39,7 @@ class Settings(BaseSettings):
         0.6, description="Reuse a same-language resolution as the draft body at this similarity; above 1 = always generate.")
     draft_max_tokens: int = Field(120, description="Longest generated draft, in model tokens (~90 English words).")
     routing_file: Optional[Path] = Field(None, description="Routing TOML (default: triage/routing.toml).")
+    tuning_file: Path = Field(TUNING_FILE, description="Numbers chosen on the dev splits (scripts.tune_decide).")
     host: str = "127.0.0.1"
     port: int = 7860
 
@@ -56,3 +59,51 @@ def get_settings(**overrides) -> Settings:
     if not overrides:
         return _cached_default()
     return Settings(**overrides)
+
+
+class Tuning(BaseModel):
+    """The numbers chosen on the dev splits (curated dev, real-register dev, real-dev) by
+    `python -m scripts.tune_decide`, which writes triage/tuning.json; validated on load."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    vote_weights: dict[str, float] = Field(
+        default_factory=lambda: {"category": 0.0, "urgency": 0.0, "sentiment": 0.0, "escalation": 0.0},
+        description="Weight of the tuned model's vote per field (log-linear pooling with the evidence).")
+    p1_rules: list[str] = Field(default_factory=lambda: ["outage", "data_loss", "security", "organisation_blocked"],
+                                description="P1 phrase rules that decide urgency when they fire.")
+    feature_request_rule: bool = Field(True, description="A confident pure feature request is P4.")
+    escalation_rules: Optional[list[str]] = Field(None, description="Escalation signals that decide escalation "
+                                                  "when they fire (null = all); the others are only shown.")
+    escalation_threshold: float = Field(0.7, ge=0, le=1, description="P(escalation) at which the heads flag it.")
+    secondary_min_prob: float = Field(0.30, ge=0, le=1)
+    confidence_high: tuple[float, float] = (0.60, 0.30)  # (top probability, margin to the runner-up)
+    confidence_low: tuple[float, float] = (0.40, 0.10)
+    vague_max_words: int = 3
+    chosen_by: str = ""  # what wrote the file, on which data
+
+
+class TuningFile(BaseModel):
+    """Two sets of numbers: for the evidence alone (no trained model, or evidence mode) and for the
+    evidence with the trained model's vote (hybrid mode once `make train` has run)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    evidence_only: Tuning = Field(default_factory=Tuning)
+    with_model: Tuning = Field(default_factory=Tuning)
+
+
+def load_tuning(path: Path | None = None, with_model: bool = False) -> Tuning:
+    path = Path(path or TUNING_FILE)
+    if not path.exists():
+        return Tuning()
+    try:
+        tuning = TuningFile.model_validate_json(path.read_text(encoding="utf-8"))
+    except ValueError as exc:
+        raise ValueError(f"Invalid tuning file {path}: {exc}") from exc
+    return tuning.with_model if with_model else tuning.evidence_only
+
+
+@lru_cache(maxsize=None)
+def default_tuning() -> Tuning:
+    return load_tuning(get_settings().tuning_file)

@@ -12,9 +12,9 @@ import time
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 
-from triage.classify import ClassifyStats, LLMClassifier, extractive_summary
+from triage.classify import ClassifyStats, extractive_summary
 from triage.decide import Decided, decide
-from triage.prepare import Prepared, stage_timer
+from triage.prepare import Prepared, map_keeping_errors, stage_timer
 from triage.schema import Classification, Decision, StageTiming
 
 LLM_LABEL_FIELDS = ("subcategory", "primary_category", "secondary_category", "urgency", "sentiment",
@@ -42,13 +42,7 @@ class Labeler(ABC):
 
     def label_many(self, prepared: list[Prepared]) -> list[Labels | Exception]:
         """Labels for many tickets; an item is the exception its ticket raised."""
-        out: list = []
-        for p in prepared:
-            try:
-                out.append(self.label(p))
-            except Exception as exc:  # one bad ticket never sinks the batch
-                out.append(exc)
-        return out
+        return map_keeping_errors(self.label, prepared)
 
 
 LABELERS: dict[str, type[Labeler]] = {}
@@ -60,11 +54,13 @@ def register_labeler(cls: type[Labeler]) -> type[Labeler]:
 
 
 class EvidenceLabeler(Labeler):
+    """Evidence heads + rules decide; with a tuned model loaded (hybrid mode) its vote joins them."""
+
     name = "evidence"
     needs_kb = True
 
-    def __init__(self, evidence_layer):
-        self.evidence_layer = evidence_layer
+    def __init__(self, evidence_layer, tuning=None, voter=None):
+        self.evidence_layer, self.tuning, self.voter = evidence_layer, tuning, voter
 
     def label(self, prepared: Prepared) -> Labels:
         start = time.perf_counter()
@@ -79,18 +75,17 @@ class EvidenceLabeler(Labeler):
         start = time.perf_counter()
         evidences = self.evidence_layer.assess_many([p.masked for p in prepared])
         per_ticket = (time.perf_counter() - start) / len(prepared)
-        out: list = []
-        for p, evidence in zip(prepared, evidences):
+        for p in prepared:
             p.timings.append(StageTiming(name="evidence", seconds=per_ticket))
-            try:
-                out.append(self._decide(p, evidence))
-            except Exception as exc:
-                out.append(exc)
-        return out
+        return map_keeping_errors(lambda pair: self._decide(*pair), list(zip(prepared, evidences)))
 
     def _decide(self, prepared: Prepared, evidence) -> Labels:
+        vote = None
+        if self.voter is not None:
+            with stage_timer(prepared.timings)("model vote"):
+                vote = self.voter.vote(prepared.masked)
         with stage_timer(prepared.timings)("decide"):
-            decided = decide(prepared.masked, evidence)
+            decided = decide(prepared.masked, evidence, vote, self.tuning)
         decisions = dict(decided.decisions)
         classification = Classification(**decided.values, summary=extractive_summary(prepared.masked))
         decisions["summary"] = Decision(value=classification.summary, source="extractive")
@@ -101,8 +96,8 @@ class LLMLabeler(Labeler):
     name = "llm"
     needs_llm = True
 
-    def __init__(self, classifier: LLMClassifier):
-        self.classifier = classifier
+    def __init__(self, classifier):
+        self.classifier = classifier  # LLMClassifier (JSON record), or TunedClassifier for a tuned model
 
     def label(self, prepared: Prepared) -> Labels:
         from triage.escalation import escalation_signals
@@ -120,7 +115,7 @@ class HybridLabeler(Labeler):
     needs_kb = True
     needs_llm = True
 
-    def __init__(self, evidence_labeler: EvidenceLabeler, classifier: LLMClassifier):
+    def __init__(self, evidence_labeler: EvidenceLabeler, classifier):
         self.evidence_labeler = evidence_labeler
         self.classifier = classifier
 
@@ -128,13 +123,8 @@ class HybridLabeler(Labeler):
         return self._write(prepared, self.evidence_labeler.label(prepared))
 
     def label_many(self, prepared: list[Prepared]) -> list[Labels | Exception]:
-        out: list = []
-        for p, labels in zip(prepared, self.evidence_labeler.label_many(prepared)):
-            try:
-                out.append(labels if isinstance(labels, Exception) else self._write(p, labels))
-            except Exception as exc:
-                out.append(exc)
-        return out
+        pairs = list(zip(prepared, self.evidence_labeler.label_many(prepared)))
+        return map_keeping_errors(lambda pair: pair[1] if isinstance(pair[1], Exception) else self._write(*pair), pairs)
 
     def _write(self, prepared: Prepared, labels: Labels) -> Labels:
         """The LLM writes what the evidence did not decide (the summary)."""

@@ -9,7 +9,7 @@ from triage.business_signals import churn_risk, upsell_opportunity
 from triage.config import Settings
 from triage.escalation import risk_level
 from triage.labelers import Labeler, Labels
-from triage.prepare import Prepared, Preparer, stage_timer
+from triage.prepare import Prepared, Preparer, map_keeping_errors, stage_timer
 from triage.preprocess import detect_language
 from triage.routing import route
 from triage.schema import SimilarTicket, StageTiming, Ticket, TriageResult
@@ -72,12 +72,7 @@ class Triager:
     def run_many(self, tickets: list[Ticket | str]) -> list[TriageResult | Exception]:
         """Batch triage (the labeler batches what it can, e.g. embeddings). Each item is a
         TriageResult, or the exception that ticket raised (e.g. EmptyTicketError)."""
-        prepared: list = []
-        for ticket in tickets:
-            try:
-                prepared.append(self.prepare(ticket))
-            except Exception as exc:  # one bad ticket never sinks the batch
-                prepared.append(exc)
+        prepared = map_keeping_errors(self.prepare, tickets)
         ok = [p for p in prepared if not isinstance(p, Exception)]
         labelled = dict(zip(map(id, ok), self.labeler.label_many(ok)))
         results: list = []

@@ -32,6 +32,18 @@ class Prepared:
         return self.cleaned.language
 
 
+def map_keeping_errors(fn, items) -> list:
+    """fn(item) for each item; where the call raises, the exception takes the result's place
+    (one bad ticket never sinks a batch)."""
+    out: list = []
+    for item in items:
+        try:
+            out.append(fn(item))
+        except Exception as exc:
+            out.append(exc)
+    return out
+
+
 def stage_timer(timings: list[StageTiming]):
     """`with stage("name"):` appends the block's wall time to timings."""
 

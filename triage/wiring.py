@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Iterator, Sequence
 
-from triage.config import Settings, get_settings
+from triage.config import Settings, get_settings, load_tuning
 from triage.labelers import LABELERS, MODES, EvidenceLabeler, HybridLabeler, LLMLabeler
 from triage.prepare import Preparer
 from triage.schema import Ticket
@@ -40,6 +40,7 @@ def build_triager(settings: Settings | None = None, mode: str | None = None, kb=
     from triage.evidence import EvidenceLayer
     from triage.pipeline import Triager
     from triage.routing import load_routing
+    from triage.tuned import TunedClassifier, TunedVoter, load_card
 
     settings = settings or get_settings()
     mode = mode or settings.mode
@@ -47,20 +48,32 @@ def build_triager(settings: Settings | None = None, mode: str | None = None, kb=
         raise ValueError(f"Unknown mode {mode!r}: TRIAGE_MODE / --mode must be one of {', '.join(MODES)}.")
     spec = LABELERS[mode]
     llm = (llm or open_llm(settings)) if spec.needs_llm else None
-    classifier = LLMClassifier(llm) if llm is not None else None
+    card = load_card(llm.path) if llm is not None and hasattr(llm, "path") else None
+    # A model tuned by `make train` answers in its own format and votes on the labels.
+    classifier = (TunedClassifier(llm) if card else LLMClassifier(llm)) if llm is not None else None
+    voter = TunedVoter(llm, card.get("temperatures", {})) if card and mode == "hybrid" else None
     evidence = None
     if spec.needs_kb:
         kb = kb or open_kb(settings)
         kb.check()
         evidence = EvidenceLayer(kb, settings)
-    labeler = {"evidence": lambda: EvidenceLabeler(evidence),
+    tuning = load_tuning(settings.tuning_file, with_model=voter is not None)
+    labeler = {"evidence": lambda: EvidenceLabeler(evidence, tuning),
                "llm": lambda: LLMLabeler(classifier),
-               "hybrid": lambda: HybridLabeler(EvidenceLabeler(evidence), classifier)}[mode]()
+               "hybrid": lambda: HybridLabeler(EvidenceLabeler(evidence, tuning, voter), classifier)}[mode]()
     routing_config = load_routing(settings.routing_file)  # an invalid file fails here, at start-up
-    drafter = _drafter(settings, llm, kb, routing_config) if llm is not None and kb is not None else None
+    # The tuned model was trained to label, not to write replies: drafts stay with its base model.
+    draft_llm = _base_llm(settings, card["base"]) if card and card.get("base") else llm
+    drafter = _drafter(settings, draft_llm, kb, routing_config) if llm is not None and kb is not None else None
     preparer = Preparer(settings.max_ticket_tokens, llm.tokenize if llm else None, llm.detokenize if llm else None)
     return Triager(settings, labeler, preparer, routing_config, llm=llm, kb=kb,
                    evidence=evidence, classifier=classifier, drafter=drafter)
+
+
+def _base_llm(settings: Settings, base: str):
+    from models.registry import get_llm
+
+    return get_llm(base, settings.data_dir, settings.n_threads, settings.n_ctx, settings.reuse_prefix_cache)
 
 
 def _drafter(settings: Settings, llm, kb, routing_config):
