@@ -57,6 +57,12 @@ def answer_text(labels: dict, summary: str | None = None) -> str:
     return "\n".join(lines)
 
 
+def truncate_ticket(llm, text: str, max_tokens: int) -> str:
+    """The ticket cut to the tokens the tuned model was trained on (one rule for vote and record)."""
+    ids = llm.tokenize(text)
+    return llm.detokenize(ids[:max_tokens]) if len(ids) > max_tokens else text
+
+
 def tuned_prompt(llm, ticket_text: str) -> str:
     return llm.render_chat(TUNED_SYSTEM, ticket_text)
 
@@ -78,10 +84,7 @@ class TunedVoter:
     ticket_tokens: int = 256  # as in training
 
     def vote(self, ticket_text: str) -> TunedVote:
-        ids = self.llm.tokenize(ticket_text)
-        if len(ids) > self.ticket_tokens:
-            ticket_text = self.llm.detokenize(ids[: self.ticket_tokens])
-        prompt = tuned_prompt(self.llm, ticket_text)
+        prompt = tuned_prompt(self.llm, truncate_ticket(self.llm, ticket_text, self.ticket_tokens))
         answer, probs = "", {}
         for name, (values, evidence_field) in ANSWER_FIELDS.items():
             scores = self.llm.score_continuations(prompt + answer + f"{name}:", [f" {v}" for v in values])
@@ -118,16 +121,12 @@ class TunedClassifier:
 
         return Literal[tuple(f" {v}" for v in values)]  # type: ignore[valid-type]
 
-    def ticket(self, text: str) -> str:
-        ids = self.llm.tokenize(text)
-        return self.llm.detokenize(ids[: self.ticket_tokens]) if len(ids) > self.ticket_tokens else text
-
     def classify(self, text: str, language: str = "unknown", allowed: dict | None = None):
         from triage.classify import ClassifyStats, extractive_summary, summary_is_grounded
         from triage.schema import Classification
 
         allowed, stats = allowed or {}, ClassifyStats()
-        prompt = tuned_prompt(self.llm, self.ticket(text))
+        prompt = tuned_prompt(self.llm, truncate_ticket(self.llm, text, self.ticket_tokens))
         answer, chosen = "", {}
         for name, (values, evidence_field) in ANSWER_FIELDS.items():
             record_field = _RECORD_FIELD[evidence_field]
