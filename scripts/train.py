@@ -28,7 +28,7 @@ from models.finetune import (Example, TrainConfig, Trainer, convert_to_gguf, loa
 from models.registry import resolve_model_path, trained_model_path
 from scripts.build_kb import prepare
 from triage.config import PROJECT_ROOT, get_settings
-from triage.tuned import ANSWER_FIELDS, TUNED_SYSTEM, answer_text
+from triage.tuned import ANSWER_FIELDS, TUNED_SYSTEM, answer_text, truncate_ticket
 
 TICKET_TOKENS = 256  # the tuned vote sees at most this many ticket tokens (triage.tuned)
 SUMMARY_MAX_CHARS = 110
@@ -74,12 +74,8 @@ class TaskFormat:
         self.llm = LlamaCppLLM(base_gguf, n_threads=1, n_ctx=512)
         self.eos = self.llm.llama.token_eos()
 
-    def ticket(self, text: str) -> str:
-        ids = self.llm.tokenize(text)
-        return self.llm.detokenize(ids[:TICKET_TOKENS]) if len(ids) > TICKET_TOKENS else text
-
     def prompt_ids(self, text: str) -> list[int]:
-        prompt = self.llm.render_chat(TUNED_SYSTEM, self.ticket(text))
+        prompt = self.llm.render_chat(TUNED_SYSTEM, truncate_ticket(self.llm, text, TICKET_TOKENS))
         return self.llm.llama.tokenize(prompt.encode("utf-8"), add_bos=True, special=True)
 
     def example(self, row: dict) -> Example | None:
