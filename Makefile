@@ -41,9 +41,10 @@ bench: kb
 eval: kb
 	$(BIN)/python -m scripts.eval_all
 
-# 200 held-out tickets with drafts: speed, strategies, ungrounded facts removed / left
+# Drafts on real-dev and the curated test split: automatic checks per strategy and language, speed,
+# ungrounded facts, the reading check's sample and grades (eval/reading/)
 drafts: kb
-	$(BIN)/python -m scripts.eval_drafts --n 200
+	$(BIN)/python -m scripts.eval_drafts
 
 $(CONVERTER): | $(STAMP)
 	@mkdir -p data/tools/sdist

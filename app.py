@@ -75,6 +75,9 @@ class App:
         routing = (f"{r.queue} (team {r.team}); SLA {r.sla_hours:g} h, due {r.due_at:%Y-%m-%d %H:%M %Z}"
                    + (f"; escalated: {', '.join(r.escalation_reasons)}" if r.escalated else "")) if r else ""
         draft = draft_text if draft_text is not None else (result.draft.text if result.draft else "")
+        d = result.draft if draft_text is None else None
+        draft_gate = (f"{d.strategy} · quality gate: {d.gate}" + (f" · facts replaced: {len(d.removed)}" if d.removed else "")
+                      if d else ("writing…" if draft_text else ""))
         payloads = {"zendesk": zendesk_update(result), "freshdesk": freshdesk_update(result)}
         prediction = {"category": c.primary_category, "secondary_category": c.secondary_category,
                       "urgency": c.urgency, "sentiment": c.sentiment, "escalation": c.escalation_risk}
@@ -83,7 +86,7 @@ class App:
             c.urgency, c.sentiment, f"{c.confidence} — {review}", c.summary,
             f"{result.risk_level}: " + (", ".join(result.escalation_signals) or "no phrase signals"),
             _fmt_signal(result.churn), _fmt_signal(result.upsell), routing, result.language, pii,
-            result.masked_text, similar, decisions, timings, draft,
+            result.masked_text, similar, decisions, timings, draft, draft_gate,
             json.loads(json.dumps(payloads, default=str)), result.model_dump(mode="json"),
             # feedback defaults
             c.primary_category, c.secondary_category or "none", c.urgency, c.sentiment, c.escalation_risk,
@@ -280,6 +283,8 @@ def build_app(triager: Triager) -> gr.Blocks:
                         pii = gr.Textbox(label="PII found", interactive=False)
                     draft = gr.Textbox(label="Reply draft (editable; review before sending)", lines=8,
                                        interactive=True, elem_id="out-draft")
+                    draft_gate = gr.Textbox(label="Draft strategy and quality gate", interactive=False,
+                                            elem_id="out-draft-gate")
                     masked = gr.Textbox(label="Masked text (all the model saw)", lines=4, interactive=False,
                                         elem_id="out-masked")
                     similar = gr.Dataframe(headers=SIMILAR_HEADERS, label="Similar resolved tickets", wrap=True)
@@ -298,7 +303,7 @@ def build_app(triager: Triager) -> gr.Blocks:
                 kb_state = gr.Textbox(label="Knowledge base", value=app.kb_status(), interactive=False, elem_id="kb-status")
             prediction = gr.State({})
             outputs = [category, urgency, sentiment, confidence, summary, risk, churn, upsell, routing, language, pii,
-                       masked, similar, decisions, timings, draft, helpdesk, result_json,
+                       masked, similar, decisions, timings, draft, draft_gate, helpdesk, result_json,
                        fb_category, fb_secondary, fb_urgency, fb_sentiment, fb_escalation, prediction]
             button.click(app.triage, [text, subject, channel, tier, mrr, created], outputs, api_name="triage_ui")
             resolve.click(app.resolve, [masked, fb_category, fb_secondary, fb_urgency, fb_sentiment, fb_escalation,

@@ -89,24 +89,29 @@ def mode_throughput(tickets: list[str], model, llm) -> dict:
 
 
 def draft_figures(tickets: list[str], model, llm) -> dict:
-    """Draft latency and tokens, full Triager.run (hybrid, with draft), grounding removals."""
+    """Draft latency per strategy, full Triager.run (hybrid, with draft): composed (the default) and
+    generated (every generation timed, whether or not the quality gate then replaced it)."""
     from triage.wiring import build_triager
 
-    triager = build_triager(get_settings(model=model), mode="hybrid", llm=llm)
-    full, draft_s, tokens, strategies, removed = [], [], [], {}, 0
-    for text in tickets:
-        start = time.perf_counter()
-        result = triager.run(text, with_draft=True)
-        full.append(time.perf_counter() - start)
-        d = result.draft
-        strategies[d.strategy] = strategies.get(d.strategy, 0) + 1
-        removed += len(d.removed)
-        if d.strategy == "llm":
+    out = {}
+    for strategy in ("composed", "generate"):
+        triager = build_triager(get_settings(model=model, draft_strategy=strategy), mode="hybrid", llm=llm)
+        full, draft_s, tokens, strategies, removed, replaced = [], [], [], {}, 0, 0
+        for text in tickets:
+            start = time.perf_counter()
+            result = triager.run(text, with_draft=True)
+            full.append(time.perf_counter() - start)
+            d = result.draft
+            strategies[d.strategy] = strategies.get(d.strategy, 0) + 1
+            removed += len(d.removed)
+            replaced += bool(d.replaced_checks)
             draft_s.append(d.seconds)
-            tokens.append(d.tokens)
-    return {"full_run_with_draft_s": summary(full), "llm_draft_s": summary(draft_s) if draft_s else None,
-            "llm_draft_tokens": summary(tokens) if tokens else None, "strategies": strategies,
-            "ungrounded_items_removed": removed}
+            if d.tokens:
+                tokens.append(d.tokens)
+        out[strategy] = {"full_run_with_draft_s": summary(full), "draft_s": summary(draft_s),
+                         "generated_tokens": summary(tokens) if tokens else None, "strategies": strategies,
+                         "replaced_by_gate": replaced, "ungrounded_items_removed": removed}
+    return out
 
 
 def run(n: int, model: str | None, seed: int) -> dict:

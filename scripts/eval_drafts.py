@@ -1,109 +1,151 @@
-"""Reply drafts over many held-out tickets: speed, strategy, and an independent leak check.
+"""Reply drafts on real customer messages and the curated test split: automatic checks per draft,
+per strategy and language, speed, ungrounded facts, and the reading check's grades.
 
-    python -m scripts.eval_drafts [--n 200] [--generate-all] [--out eval_out/drafts]
+    python -m scripts.eval_drafts [--configs real_dev curated_test] [--n N] [--strategy composed|generate]
+                                  [--reading 40] [--seed 0] [--out eval_out/drafts]
 
-Runs the full `Triager.run(ticket, with_draft=True)` (default hybrid mode) on N tickets of the
-curated *test* split. For every final draft a second, independent scanner (broader patterns
-than the drafter's own grounding check) looks for URLs, e-mail addresses and phone numbers and
-counts any that appear in neither the ticket nor the resolved tickets the draft was built from:
-that count must be zero. --generate-all disables the reuse of close resolutions so every draft
-is free LLM text (the harder case for grounding). Writes drafts.jsonl and summary.json."""
+Runs the full `Triager.run(ticket, with_draft=True)` (default mode) on each evaluation config's rows
+(seeded shuffle, the first N; all by default). Every final draft is checked with
+triage.draft_checks (complete sentence, no scaffolding, no copied run, no repeated 5-gram, second
+person, language, 25-150 words, no ungrounded URL/e-mail/phone — an independent scanner).
+
+The reading check: a fixed sample of --reading drafts of the first config (seed in the report) is
+written to reading_sample.md for a person to grade *send as is / light edit / rewrite / harmful*.
+Grades live in eval/reading/drafts_<config>.jsonl ({"id", "draft_sha1", "grade", "reason"}); a grade
+counts only while the draft it was given for is unchanged (same sha1), so changed drafts show as
+ungraded instead of inheriting an old grade. Writes drafts_<config>.jsonl and summary.json."""
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import random
-import re
 import time
+from collections import Counter, defaultdict
 from pathlib import Path
 
-import phonenumbers
 from tqdm import tqdm
 
-from kb.sources import curated_rows
+from scripts.evaluate import config_rows, load_config
 from scripts.metrics import percentile
 from triage.config import PROJECT_ROOT, get_settings
-from triage.draft import number_is_grounded, source_numbers
-from triage.pii import LANGUAGE_REGIONS
+from triage.draft_checks import CHECKS, ungrounded_facts
+from triage.schema import EmptyTicketError
 
-URL = re.compile(r"(https?://\S+|www\.\S+|\b[\w-]+(\.[\w-]+)*\.(com|net|org|io|co|app|dev|ai|eu|de|fr|es|nl|it|uk|pt|info|biz)\b\S*)", re.I)
-EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
-LONG_DIGITS = re.compile(r"\+?\d[\d ()./-]{6,}\d")
-
-
-def leaks(draft: str, sources: list[str], language: str) -> list[dict]:
-    """URLs, e-mails and phone-like numbers in the draft that no source contains."""
-    haystack = "\n".join(sources).lower()
-    runs, formatted = source_numbers(sources)
-    found = [("url", m.group(0)) for m in URL.finditer(draft)] + [("email", m.group(0)) for m in EMAIL.finditer(draft)]
-    found += [("phone", m.raw_string) for m in phonenumbers.PhoneNumberMatcher(draft, LANGUAGE_REGIONS.get(language, "US"),
-                                                                                 leniency=phonenumbers.Leniency.POSSIBLE)]
-    found += [("phone", m.group(0)) for m in LONG_DIGITS.finditer(draft)]
-    out = []
-    for kind, value in found:
-        if kind == "phone":
-            grounded = len(re.sub(r"\D", "", value)) < 7 or number_is_grounded(value, runs, formatted)
-        else:
-            grounded = value.lower().rstrip(".,;:!?)/") in haystack
-        if not grounded:
-            out.append({"kind": kind, "value": value})
-    return out
+GRADES = ("send as is", "light edit", "rewrite", "harmful")
+READING_DIR = PROJECT_ROOT / "eval" / "reading"
 
 
-def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--n", type=int, default=200)
-    ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--generate-all", action="store_true", help="never reuse a close resolution: every draft is LLM text")
-    ap.add_argument("--out", default=None)
-    args = ap.parse_args(argv)
-    from triage.wiring import build_triager
+def draft_sha1(text: str) -> str:
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()
 
-    overrides = {"draft_adapt_min_similarity": 1.1} if args.generate_all else {}
-    triager = build_triager(get_settings(**overrides))
-    rows = list(curated_rows("test"))
-    random.Random(args.seed).shuffle(rows)
-    rows = rows[: args.n]
-    out_dir = Path(args.out or PROJECT_ROOT / "eval_out" / ("drafts_generate_all" if args.generate_all else "drafts"))
-    out_dir.mkdir(parents=True, exist_ok=True)
-    triager.run("warm-up: my invoice is wrong", with_draft=True)
 
-    records = []
-    with (out_dir / "drafts.jsonl").open("w", encoding="utf-8") as fh:
-        for row in tqdm(rows, desc="drafts", unit="ticket"):
-            start = time.perf_counter()
-            result = triager.run(row["text"], with_draft=True)
-            total = time.perf_counter() - start
-            d = result.draft
-            sources = d.grounding_sources or [result.masked_text]  # what the drafter checked against
-            record = {"id": row["id"], "language": result.language, "strategy": d.strategy, "draft_s": d.seconds,
-                      "tokens": d.tokens, "full_run_s": total, "removed": [r.model_dump() for r in d.removed],
-                      "left": leaks(d.text, sources, result.language), "auto_reply": d.auto_reply_suggested,
-                      "draft": d.text}
-            records.append(record)
-            fh.write(json.dumps(record, ensure_ascii=False) + "\n")
+def rate(records: list[dict]) -> dict:
+    n = len(records)
+    failing = Counter(c for r in records for c in r["checks_failed"])
+    return {"n": n, "all_checks_pass": round(sum(not r["checks_failed"] for r in records) / n, 3) if n else None,
+            "failures_by_check": {c: failing[c] for c in CHECKS if failing[c]}}
 
-    generated = [r for r in records if r["strategy"] in ("llm", "template")]  # both are LLM generations
-    strategies: dict = {}
+
+def summarise(records: list[dict]) -> dict:
+    by_strategy, by_language = defaultdict(list), defaultdict(list)
     for r in records:
-        strategies[r["strategy"]] = strategies.get(r["strategy"], 0) + 1
-    removed_by_kind: dict = {}
-    for r in records:
-        for item in r["removed"]:
-            removed_by_kind[item["kind"]] = removed_by_kind.get(item["kind"], 0) + 1
-    summary = {
-        "n": len(records), "generate_all": args.generate_all, "strategies": strategies,
-        "full_run_s": {"p50": percentile([r["full_run_s"] for r in records], 0.5),
-                       "p95": percentile([r["full_run_s"] for r in records], 0.95)},
-        "generated_draft_s": {"p50": percentile([r["draft_s"] for r in generated], 0.5),
-                              "p95": percentile([r["draft_s"] for r in generated], 0.95)} if generated else None,
+        by_strategy[r["strategy"]].append(r)
+        by_language[r["language"]].append(r)
+    generated = [r for r in records if r["tokens"]]
+    return {
+        **rate(records),
+        "by_strategy": {k: rate(v) for k, v in sorted(by_strategy.items())},
+        "by_language": {k: rate(v) for k, v in sorted(by_language.items())},
+        "generated_replaced_by_gate": sum(1 for r in records if r["replaced_checks"]),
+        "replaced_because": dict(Counter(c for r in records for c in r["replaced_checks"])),
+        "draft_s": {"p50": percentile([r["draft_s"] for r in records], 0.5),
+                    "p95": percentile([r["draft_s"] for r in records], 0.95)},
+        "generated_draft_s_p50": percentile([r["draft_s"] for r in generated], 0.5) if generated else None,
         "generated_tokens_p50": percentile([r["tokens"] for r in generated], 0.5) if generated else None,
-        "ungrounded_removed": sum(len(r["removed"]) for r in records), "removed_by_kind": removed_by_kind,
-        "drafts_with_removals": sum(1 for r in records if r["removed"]),
+        "ungrounded_removed": sum(len(r["removed"]) for r in records),
         "ungrounded_left": sum(len(r["left"]) for r in records),
         "left_examples": [dict(id=r["id"], **x) for r in records for x in r["left"]][:20],
         "auto_reply_suggested": sum(r["auto_reply"] for r in records),
     }
+
+
+def reading_check(name: str, records: list[dict], n: int, seed: int, out_dir: Path) -> dict:
+    """Write the fixed reading sample; report the grades that still match their drafts."""
+    sample = random.Random(seed).sample(records, min(n, len(records)))
+    lines = [f"# Reading check: {len(sample)} drafts of {name} (seed {seed})", "",
+             f"Grade each: {' / '.join(GRADES)}, with a one-line reason, in "
+             f"eval/reading/drafts_{name}.jsonl as {{\"id\", \"draft_sha1\", \"grade\", \"reason\"}}.", ""]
+    for r in sample:
+        lines += [f"## {r['id']} ({r['language']}, {r['strategy']}) sha1 {r['sha1']}", "", "Ticket:", "",
+                  *[f"> {line}" for line in r["ticket"].splitlines()], "", "Draft:", "", r["draft"], ""]
+    (out_dir / f"reading_sample_{name}.md").write_text("\n".join(lines), encoding="utf-8")
+    grades_file = READING_DIR / f"drafts_{name}.jsonl"
+    graded = {}
+    if grades_file.exists():
+        for line in grades_file.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                g = json.loads(line)
+                graded[(g["id"], g["draft_sha1"])] = g
+    counts, ungraded = Counter(), []
+    for r in sample:
+        g = graded.get((r["id"], r["sha1"]))
+        if g is None:
+            ungraded.append(r["id"])
+        else:
+            counts[g["grade"]] += 1
+    done = sum(counts.values())
+    return {"seed": seed, "sample": len(sample), "graded": done, "ungraded": len(ungraded),
+            "grades": {g: counts[g] for g in GRADES},
+            "send_or_light_edit": round((counts["send as is"] + counts["light edit"]) / done, 3) if done else None}
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--configs", nargs="+", default=["real_dev", "curated_test"],
+                    help="evaluation configs (eval/configs/NAME.json)")
+    ap.add_argument("--n", type=int, default=None, help="tickets per config (default: all)")
+    ap.add_argument("--strategy", choices=["composed", "generate"], default=None, help="default: the settings'")
+    ap.add_argument("--reading", type=int, default=40, help="reading-check sample size (first config)")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--out", default=None)
+    args = ap.parse_args(argv)
+    from triage.wiring import build_triager
+
+    overrides = {"draft_strategy": args.strategy} if args.strategy else {}
+    settings = get_settings(**overrides)
+    triager = build_triager(settings)
+    out_dir = Path(args.out or PROJECT_ROOT / "eval_out" / "drafts")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    triager.run("warm-up: my invoice is wrong", with_draft=True)
+    summary: dict = {"strategy": settings.draft_strategy, "mode": triager.mode, "model": triager.model_name}
+    for i, name in enumerate(args.configs):
+        rows, _bad = config_rows(load_config(str(PROJECT_ROOT / "eval" / "configs" / f"{name}.json")))
+        random.Random(args.seed).shuffle(rows)
+        rows = rows[: args.n] if args.n else rows
+        records, errors = [], []
+        with (out_dir / f"drafts_{name}.jsonl").open("w", encoding="utf-8") as fh:
+            for row in tqdm(rows, desc=f"drafts {name}", unit="ticket"):
+                start = time.perf_counter()
+                try:
+                    result = triager.run(row.text, with_draft=True)
+                except EmptyTicketError as exc:  # e.g. a ticket that is only markup: no draft to check
+                    errors.append({"id": row.id, "error": str(exc)})
+                    continue
+                d = result.draft
+                sources = d.grounding_sources or [result.masked_text]
+                record = {"id": row.id, "language": result.language, "strategy": d.strategy, "gate": d.gate,
+                          "checks_failed": d.checks_failed, "replaced_checks": d.replaced_checks,
+                          "draft_s": d.seconds, "full_run_s": time.perf_counter() - start, "tokens": d.tokens,
+                          "removed": [r.model_dump() for r in d.removed],
+                          "left": ungrounded_facts(d.text, sources, result.language),
+                          "auto_reply": d.auto_reply_suggested, "nearest_similarity": d.nearest_similarity,
+                          "sha1": draft_sha1(d.text), "draft": d.text}
+                fh.write(json.dumps(record, ensure_ascii=False) + "\n")
+                records.append({**record, "ticket": result.masked_text})
+        summary[name] = {**summarise(records), "not_drafted": errors}
+        if i == 0 and args.reading:
+            summary[name]["reading_check"] = reading_check(name, records, args.reading, args.seed, out_dir)
     (out_dir / "summary.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False), encoding="utf-8")
     print(json.dumps(summary, indent=2, ensure_ascii=False))
     return 0

@@ -212,6 +212,26 @@ def load_config(path: str | None) -> dict:
     return config
 
 
+def split_filter(config: dict):
+    """Keeps only the rows of the config's curated split (kb/dev/test), when it names one."""
+    if not config.get("curated_split"):
+        return None
+    from kb.splits import curated_split
+
+    wanted = config["curated_split"]
+    return lambda rec: curated_split(str(rec.get("id"))) == wanted
+
+
+def config_rows(config: dict) -> tuple[list, list]:
+    """(rows, bad rows) of an evaluation config, as `run` reads them without command-line overrides."""
+    data = config["data"] if Path(config["data"]).is_absolute() else str(PROJECT_ROOT / config["data"])
+    label_values = config.get("label_map", {})
+    if isinstance(label_values, str):
+        label_values = json.loads((PROJECT_ROOT / label_values).read_text(encoding="utf-8"))
+    return load_rows(data, config.get("text_cols", ["text"]), config.get("map", {}), label_values,
+                     config.get("id_col"), split_filter(config))
+
+
 def run(args) -> dict:
     config = load_config(args.config)
     data = args.data or config.get("data")
@@ -227,13 +247,8 @@ def run(args) -> dict:
     if isinstance(label_values, str):
         with open(PROJECT_ROOT / label_values, encoding="utf-8") as fh:
             label_values = json.load(fh)
-    row_filter = None
-    if config.get("curated_split"):
-        from kb.splits import curated_split
-
-        wanted = config["curated_split"]
-        row_filter = lambda rec: curated_split(str(rec.get("id"))) == wanted  # noqa: E731
-    rows, bad = load_rows(data, text_cols, label_cols, label_values, config.get("id_col", args.id_col), row_filter)
+    rows, bad = load_rows(data, text_cols, label_cols, label_values, config.get("id_col", args.id_col),
+                          split_filter(config))
     n_total = len(rows) + len(bad)
     limit = args.limit if args.limit is not None else config.get("limit")
     strat = "category" if "category" in label_cols else next(iter(label_cols), None)

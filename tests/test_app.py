@@ -73,6 +73,9 @@ def test_browser_triage_shows_results_and_script_stays_text(app_url):
         assert category.input_value().split()[0] in ("billing", "technical", "account", "feature_request", "general")
         assert page.locator("#out-urgency textarea").input_value() in ("P1", "P2", "P3", "P4")
         page.wait_for_function("() => document.querySelector('#out-draft textarea').value.length > 20", timeout=180_000)
+        page.wait_for_function("() => document.querySelector('#out-draft-gate textarea').value.includes('quality gate')",
+                               timeout=60_000)
+        assert page.locator("#out-draft-gate textarea").input_value().split(" ")[0] in ("composed", "llm", "clarify")
         page.wait_for_timeout(500)
         assert page.evaluate("() => window.__xss") is None  # the script never ran
         assert "<script>" in page.locator("#ticket textarea").input_value()  # shown as text in the box
@@ -90,7 +93,7 @@ def test_gradio_client_api_returns_the_triage_result(app_url):
     result = client.predict("I forgot my password and the reset e-mail never arrives.", "", api_name="/triage")
     assert result["classification"]["urgency"] in ("P1", "P2", "P3", "P4")
     assert result["routing"]["team"] and result["mode"] == "hybrid"
-    assert result["draft"]["text"]
+    assert result["draft"]["text"] and result["draft"]["gate"]
 
 
 def test_eight_simultaneous_requests_all_succeed(app_url):

@@ -4,7 +4,8 @@ from datetime import datetime, timezone
 import pytest
 
 from triage.business_signals import churn_risk, upsell_opportunity
-from triage.draft import Drafter, grounding_check, is_vague, limit_words, remove_repetition
+from triage.draft import Drafter, is_vague, limit_words, remove_repetition
+from triage.grounding import grounding_check
 from triage.escalation import escalation_signals, risk_level
 from triage.routing import RoutingConfigError, load_routing, route
 from triage.schema import CATEGORIES, URGENCIES
@@ -69,21 +70,23 @@ class ScriptedLLM:
             yield word + " "
 
 
-def test_generated_draft_streams_with_cached_system_prefix_and_language_check():
+def test_generated_draft_streams_with_cached_system_prefix_and_the_gate_replaces_a_failing_one():
     english = ("Thank you for contacting us about your invoice. We have checked the account and the duplicate "
                "charge will be reversed within a few days. Please let us know if anything else comes up.")
     llm = ScriptedLLM(english)
-    drafter = Drafter(llm, kb=None, max_tokens=50)
+    drafter = Drafter(llm, kb=None, max_tokens=50, strategy="generate")
     pieces = list(drafter.stream("My invoice was charged twice this month, please fix it.", "en", "neutral", "P3", "billing"))
     final = pieces[-1]
     assert final.strategy == "llm" and final.text.startswith("Thank you") and len(pieces) > 3  # streamed
+    assert final.gate == "passed" and not final.checks_failed and not final.replaced_checks
     call = llm.calls[0]
     assert call["prompt"].startswith(call["cached_prefix"]) and "<system>" in call["cached_prefix"]
     assert "in English" in call["prompt"] and call["max_tokens"] == 50
-    # the same English text for a Spanish ticket is replaced by the Spanish template
+    # the same English text for a Spanish ticket fails the language check: the composed Spanish reply replaces it
     spanish = drafter.draft("Me han cobrado dos veces la factura de este mes, por favor corríjanlo.", "es",
                             "frustrated", "P3", "billing")
-    assert spanish.strategy == "template" and "[FECHA]" in spanish.text and "Lamentamos" in spanish.text
+    assert spanish.strategy == "composed" and "language" in spanish.replaced_checks and "language" in spanish.gate
+    assert spanish.text.startswith("Lamentamos") and not spanish.checks_failed
 
 
 def test_repetition_and_length_limits():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Optional
+from typing import Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -35,8 +35,12 @@ class Settings(BaseSettings):
     retrieval_k: int = Field(3, description="Similar resolved tickets shown / used for drafts.")
     ann_min_rows: int = Field(10_000, description="Build LanceDB's ANN index once the KB has this many rows.")
     embed_threads: int = Field(1, description="Torch threads for per-ticket embedding (1 avoids contention with LanceDB).")
-    draft_adapt_min_similarity: float = Field(
-        0.6, description="Reuse a same-language resolution as the draft body at this similarity; above 1 = always generate.")
+    draft_strategy: Literal["composed", "generate"] = Field(
+        "composed", description="composed: reply planned from the decided fields and the nearest resolution; "
+                                "generate: the GGUF model writes it, and a draft failing the checks is replaced by the composed one.")
+    draft_steps_min_similarity: float = Field(
+        0.75, description="A same-language resolved ticket this similar lends its customer-facing steps to the draft "
+                          "(at 0.6 the borrowed steps described other products on real tickets; see README).")
     draft_max_tokens: int = Field(120, description="Longest generated draft, in model tokens (~90 English words).")
     routing_file: Optional[Path] = Field(None, description="Routing TOML (default: triage/routing.toml).")
     tuning_file: Path = Field(TUNING_FILE, description="Numbers chosen on the dev splits (scripts.tune_decide).")

@@ -1,85 +1,26 @@
-"""Reply drafts grounded in resolved tickets, with a grounding check.
-
-The draft comes from the same GGUF model, prompted with the top-k resolved tickets of the
-decided category. Every URL, e-mail address, phone number, price and order/reference number
-in the draft that appears neither in the ticket nor in that context is replaced by a
-placeholder and listed. Vague tickets get a short clarification request instead of a guess."""
+"""Reply drafts: a composed reply by default (triage.compose: a plan from the decided fields and
+the nearest resolution, in the ticket's language), or free generation by the GGUF model behind a
+quality gate. Every draft goes through the grounding check (triage.grounding) and the automatic
+checks (triage.draft_checks); a generated draft that fails any check is replaced by the composed
+reply and the Draft says which checks it failed. Vague tickets get a clarification request."""
 from __future__ import annotations
 
 import re
 import time
-from typing import Iterator, Optional
+from typing import Iterator, Literal, Optional
 
-import phonenumbers
 from pydantic import BaseModel, Field
 
-from triage.pii import EMAIL_RE, LANGUAGE_REGIONS
-from triage.preprocess import detect_language
+from triage.compose import clarification, compose_reply, customer_steps
+from triage.draft_checks import failed_checks
+from triage.grounding import RemovedItem, grounding_check
 
 MAX_WORDS = 150
 LANGUAGE_NAMES = {"en": "English", "es": "Spanish", "de": "German", "fr": "French", "pt": "Portuguese",
                   "it": "Italian", "nl": "Dutch"}
-CLARIFY = {
-    "en": "Thanks for reaching out. So we can help quickly, could you tell us a bit more: what were you trying to do, "
-          "what happened instead, and any error message you saw?",
-    "es": "Gracias por escribirnos. Para ayudarle rápidamente, ¿podría contarnos un poco más: qué intentaba hacer, "
-          "qué ocurrió y si vio algún mensaje de error?",
-    "de": "Danke für Ihre Nachricht. Damit wir schnell helfen können: Was wollten Sie tun, was ist stattdessen "
-          "passiert, und haben Sie eine Fehlermeldung gesehen?",
-    "fr": "Merci de nous avoir contactés. Pour vous aider rapidement, pourriez-vous préciser ce que vous essayiez de "
-          "faire, ce qui s'est passé et le message d'erreur éventuel ?",
-    "pt": "Obrigado pelo contato. Para ajudarmos rapidamente, pode nos contar o que tentava fazer, o que aconteceu "
-          "e se viu alguma mensagem de erro?",
-    "it": "Grazie per averci scritto. Per aiutarla rapidamente, può dirci cosa stava cercando di fare, cosa è "
-          "successo e se ha visto un messaggio di errore?",
-    "nl": "Bedankt voor uw bericht. Zodat we snel kunnen helpen: wat probeerde u te doen, wat gebeurde er in plaats "
-          "daarvan en zag u een foutmelding?",
-}
-OPENERS = {  # (upset, calm)
-    "en": ("I'm sorry for the trouble this has caused, and thank you for your patience.", "Thanks for reaching out."),
-    "es": ("Lamentamos mucho las molestias y le agradecemos su paciencia.", "Gracias por escribirnos."),
-    "de": ("Es tut uns leid, dass Ihnen das Ärger bereitet hat, und danke für Ihre Geduld.", "Danke für Ihre Nachricht."),
-    "fr": ("Nous sommes désolés pour ce désagrément et vous remercions de votre patience.", "Merci de nous avoir contactés."),
-    "pt": ("Lamentamos o transtorno e agradecemos a sua paciência.", "Obrigado pelo contato."),
-    "it": ("Ci dispiace per il disagio e la ringraziamo per la pazienza.", "Grazie per averci scritto."),
-    "nl": ("Het spijt ons dat dit ongemak heeft veroorzaakt, en bedankt voor uw geduld.", "Bedankt voor uw bericht."),
-}
-FALLBACK = {  # when the generated draft is not in the ticket's language
-    "en": "We are looking into this now and will update you by [DATE]. If you have an order or reference number, "
-          "please reply with it so we can check your case directly.",
-    "es": "Ya lo estamos revisando y le daremos una respuesta antes del [FECHA]. Si tiene un número de pedido o de "
-          "referencia, por favor indíquenoslo para revisar su caso directamente.",
-    "de": "Wir prüfen das gerade und melden uns bis [DATUM] bei Ihnen. Wenn Sie eine Bestell- oder Referenznummer "
-          "haben, senden Sie sie uns bitte, damit wir Ihren Fall direkt prüfen können.",
-    "fr": "Nous examinons la situation et reviendrons vers vous d'ici le [DATE]. Si vous avez un numéro de commande ou "
-          "de référence, merci de nous l'indiquer pour que nous puissions vérifier votre dossier directement.",
-    "pt": "Já estamos analisando e daremos retorno até [DATA]. Se tiver um número de pedido ou de referência, "
-          "envie-nos para verificarmos o seu caso diretamente.",
-    "it": "Stiamo verificando e le daremo un aggiornamento entro il [DATA]. Se ha un numero d'ordine o di riferimento, "
-          "ce lo indichi così possiamo controllare direttamente il suo caso.",
-    "nl": "We zoeken dit nu uit en laten uiterlijk [DATUM] van ons horen. Heeft u een bestel- of referentienummer, "
-          "stuur het ons dan zodat we uw zaak direct kunnen bekijken.",
-}
 VAGUE_RE = re.compile(r"^\W*(help|hello|hi|\?+|nothing works|it doesn'?t work|not working|broken|urgent|asap|"
                       r"ayuda|hilfe|aide|ajuda|aiuto|hulp)\W*$", re.IGNORECASE)
-PATTERNS = {
-    "url": re.compile(r"(https?://[^\s<>()\"']+|www\.[^\s<>()\"']+|\b[\w-]+\.(?:com|net|org|io|co|app|dev|ai|eu|de|fr|es|nl|it|uk)"
-                      r"(?:/[^\s<>()\"']*)?)", re.IGNORECASE),
-    "email": EMAIL_RE,
-    "price": re.compile(r"([$€£¥]\s?\d[\d.,]*|\b\d[\d.,]*\s?(?:USD|EUR|GBP|CHF|€|\$|£|dollars?|euros?|pounds?)\b)", re.IGNORECASE),
-    "reference": re.compile(r"(#\s?\d{3,}|\b[A-Z]{2,6}-\d{3,}\b|\b[A-Za-z]{0,4}\d{5,}\b)"),  # B12345678 too
-    "date": re.compile(r"(\b\d{4}-\d{1,2}-\d{1,2}\b|\b\d{1,2}[./]\d{1,2}[./]\d{2,4}\b)"),
-    # digit groups that phonenumbers does not accept for the region ("1023-4875"): 7+ digits
-    "phone": re.compile(r"(?<![\w.,])\+?\d[\d ().-]{5,}\d(?![\w])"),
-}
-PLACEHOLDERS = {"url": "[LINK]", "email": "[EMAIL]", "phone": "[PHONE]", "price": "[AMOUNT]", "reference": "[REFERENCE]",
-                "date": "[DATE]"}
-NUMERIC_KINDS = ("price", "reference", "phone", "date")
-
-
-class RemovedItem(BaseModel):
-    kind: str
-    value: str
+STRATEGIES = ("composed", "generate")
 
 
 class Draft(BaseModel):
@@ -87,70 +28,18 @@ class Draft(BaseModel):
     removed: list[RemovedItem] = Field(default_factory=list)
     grounded_on: list[str] = Field(default_factory=list, description="ids of the resolved tickets used")
     clarification: bool = False
-    strategy: str = Field("llm", description="llm (free generation), adapt (nearest resolution), clarify, or "
-                                             "template (the generated text was not in the ticket's language)")
+    strategy: str = Field("composed", description="composed (plan from the decided fields + nearest resolution), "
+                                                  "llm (generated, passed the checks) or clarify")
+    checks_failed: list[str] = Field(default_factory=list, description="automatic checks the shown draft fails")
+    replaced_checks: list[str] = Field(default_factory=list,
+                                       description="checks a generated draft failed before the gate replaced it")
+    gate: str = Field("passed", description="the quality gate's verdict, for the agent")
     auto_reply_suggested: bool = False
     nearest_similarity: Optional[float] = None
     seconds: float = 0.0
     tokens: int = 0
     grounding_sources: list[str] = Field(default_factory=list, exclude=True,
                                          description="texts the facts were checked against (not serialised)")
-
-
-def _norm(value: str) -> str:
-    return value.lower().rstrip(".,;:!?)/")
-
-
-def source_numbers(sources: list[str]) -> tuple[set, set]:
-    """(digit runs, digits of formatted numbers such as '+34 612 345 678') found in the sources."""
-    haystack = "\n".join(sources)
-    runs = set(re.findall(r"\d+", haystack))
-    formatted = {re.sub(r"\D", "", m.group(0)) for m in re.finditer(r"\+?\d[\d ().,/-]*\d", haystack)}
-    return runs, formatted
-
-
-def number_is_grounded(value: str, runs: set, formatted: set) -> bool:
-    """A number is grounded when the sources hold it (formatted or not), or when each of its
-    digit groups is a number of the sources ('6217 (439 €)' from 'order 6217 ... 439 €')."""
-    key = re.sub(r"\D", "", value)
-    if not key:
-        return False
-    if key in runs or key in formatted:
-        return True
-    groups = re.findall(r"\d+", value)
-    return len(groups) > 1 and all(g in runs for g in groups)
-
-
-def grounding_check(draft: str, sources: list[str], language: str = "en") -> tuple[str, list[RemovedItem]]:
-    """Replace facts in the draft that no source contains; return the cleaned draft and what was removed."""
-    lowered = "\n".join(sources).lower()
-    runs, formatted = source_numbers(sources)
-    found: list[tuple[int, int, str, str]] = []
-    for kind, pattern in PATTERNS.items():
-        for m in pattern.finditer(draft):
-            if kind == "phone" and len(re.sub(r"\D", "", m.group(0))) < 7:
-                continue
-            found.append((m.start(), m.end(), kind, m.group(0)))
-    region = LANGUAGE_REGIONS.get(language, "US")
-    for m in phonenumbers.PhoneNumberMatcher(draft, region, leniency=phonenumbers.Leniency.POSSIBLE):
-        found.append((m.start, m.end, "phone", m.raw_string))
-    found.sort(key=lambda f: (f[0], -(f[1] - f[0])))
-    kept_spans, removed = [], []
-    for start, end, kind, value in found:
-        if any(start < e and s < end for s, e in kept_spans):
-            continue  # inside a longer match already handled
-        if kind in NUMERIC_KINDS:
-            grounded = number_is_grounded(value, runs, formatted)
-        else:
-            key = _norm(value)
-            grounded = bool(key) and key in lowered
-        if not grounded:
-            kept_spans.append((start, end))
-            removed.append((start, end, kind, value))
-    text = draft
-    for start, end, kind, value in sorted(removed, reverse=True):
-        text = text[:start] + PLACEHOLDERS[kind] + text[end:]
-    return text, [RemovedItem(kind=k, value=v.strip()) for _, _, k, v in removed]
 
 
 def remove_repetition(text: str) -> str:
@@ -213,18 +102,17 @@ def draft_prompt(llm, ticket_text: str, language: str, sentiment: str, shown: li
     return llm.render_chat(DRAFT_SYSTEM, user)
 
 
-def _opener(language: str, sentiment: str) -> str:
-    return OPENERS[language][0 if sentiment in ("angry", "frustrated") else 1]
-
 
 class Drafter:
     def __init__(self, llm, kb, retrieval_k: int = 3, max_tokens: int = 120, auto_reply=None,
-                 adapt_min_similarity: float = 0.6):
+                 steps_min_similarity: float = 0.75, strategy: Literal["composed", "generate"] = "composed"):
+        if strategy not in STRATEGIES:
+            raise ValueError(f"draft strategy must be one of {', '.join(STRATEGIES)}, not {strategy!r}")
         self.llm, self.kb, self.k, self.max_tokens = llm, kb, retrieval_k, max_tokens
         self.auto_reply = auto_reply  # routing.AutoReply
-        # With a tiny model, free generation rambles (see README); when a resolved ticket in the
-        # same language is this similar, its resolution is the draft's body instead.
-        self.adapt_min_similarity = adapt_min_similarity
+        # A resolved ticket in the same language at least this similar lends its customer-facing steps.
+        self.steps_min_similarity = steps_min_similarity
+        self.strategy = strategy
         self._prefix: str | None = None  # rendered system prompt, computed on the first generated draft
 
     def context(self, vector, category: str) -> list:
@@ -233,28 +121,30 @@ class Drafter:
 
     def stream(self, ticket_text: str, language: str, sentiment: str, urgency: str, category: str,
                vector=None, vague: bool = False) -> Iterator[str | Draft]:
-        """Yields the draft text as it grows, then the final (grounding-checked) Draft."""
+        """Yields the draft text as it grows, then the final (grounding-checked, gated) Draft."""
         start = time.perf_counter()
         context = self.context(vector, category) if vector is not None else []
         nearest = context[0].similarity if context else None
         auto = bool(self.auto_reply and nearest is not None and nearest >= self.auto_reply.min_similarity
                     and urgency in self.auto_reply.urgencies)
         if vague or is_vague(ticket_text):
-            text = CLARIFY.get(language, CLARIFY["en"])
+            text = clarification(language)
             yield text
-            yield Draft(text=text, clarification=True, strategy="clarify", seconds=time.perf_counter() - start)
+            yield self._final(text, ticket_text, language, [ticket_text], start, clarification=True, strategy="clarify")
             return
-        close = [h for h in context if h.similarity >= self.adapt_min_similarity and (h.language or "en") == language]
-        if close and language in OPENERS:
-            text = limit_words(f"{_opener(language, sentiment)}\n\n{' '.join(close[0].resolution.split())}")
-            yield text
-            # Facts in another customer's resolution (their amount, their order number) are not this
-            # customer's: only the ticket itself grounds them here.
-            sources = [ticket_text]
-            clean, removed = grounding_check(text, sources, language)
-            yield Draft(text=clean, removed=removed, grounded_on=[close[0].id], strategy="adapt",
-                        auto_reply_suggested=auto, nearest_similarity=nearest, seconds=time.perf_counter() - start,
-                        grounding_sources=sources)
+        close = [h for h in context if h.similarity >= self.steps_min_similarity and (h.language or "en") == language]
+        steps = customer_steps(close[0].resolution, language) if close else []
+        used = close[:1] if steps else []
+        composed = compose_reply(language, category, sentiment, urgency, steps)
+        if steps and failed_checks(composed, ticket_text, language):  # e.g. a step repeats our own request
+            steps, used = [], []
+            composed = compose_reply(language, category, sentiment, urgency)
+        composed_sources = [ticket_text] + [h.resolution for h in used]
+        common = dict(auto_reply_suggested=auto, nearest_similarity=nearest)
+        if self.strategy == "composed" or self.llm is None:
+            yield composed
+            yield self._final(composed, ticket_text, language, composed_sources, start,
+                              grounded_on=[h.id for h in used], **common)
             return
         # The resolutions the model is shown are exactly the ones that may ground its facts.
         shown = context[:PROMPT_EXAMPLES]
@@ -268,17 +158,25 @@ class Drafter:
             text += piece
             tokens += 1
             yield text
-        clean, removed = grounding_check(limit_words(remove_repetition(text)), sources, language)
-        strategy = "llm"
-        written_in = detect_language(clean)
-        if language in FALLBACK and written_in not in ("unknown", language):
-            # A tiny model often answers a Spanish ticket in Italian (or English): a short reply
-            # in the right language with placeholders beats a fluent-looking wrong one.
-            clean, strategy = f"{_opener(language, sentiment)}\n\n{FALLBACK[language]}", "template"
-            yield clean
-        yield Draft(text=clean, removed=removed, grounded_on=[h.id for h in shown], auto_reply_suggested=auto,
-                    nearest_similarity=nearest, seconds=time.perf_counter() - start, tokens=tokens, strategy=strategy,
-                    grounding_sources=sources)
+        generated = self._final(limit_words(remove_repetition(text)), ticket_text, language, sources, start,
+                                grounded_on=[h.id for h in shown], strategy="llm", tokens=tokens, **common)
+        if not generated.checks_failed:
+            yield generated
+            return
+        yield composed
+        final = self._final(composed, ticket_text, language, composed_sources, start,
+                            grounded_on=[h.id for h in used], tokens=tokens, **common)
+        final.replaced_checks = generated.checks_failed
+        final.gate = f"generated draft replaced by the composed reply: it failed {', '.join(generated.checks_failed)}"
+        yield final
+
+    @staticmethod
+    def _final(text: str, ticket_text: str, language: str, sources: list[str], start: float, **fields) -> Draft:
+        clean, removed = grounding_check(text, sources, language)
+        failed = failed_checks(clean, ticket_text, language, sources)
+        gate = "passed" if not failed else f"shown, but fails {', '.join(failed)}"
+        return Draft(text=clean, removed=removed, checks_failed=failed, gate=gate, grounding_sources=sources,
+                     seconds=time.perf_counter() - start, **fields)
 
     def draft(self, *args, **kwargs) -> Draft:
         final = None

@@ -62,9 +62,11 @@ def build_triager(settings: Settings | None = None, mode: str | None = None, kb=
                "llm": lambda: LLMLabeler(classifier),
                "hybrid": lambda: HybridLabeler(EvidenceLabeler(evidence, tuning, voter), classifier)}[mode]()
     routing_config = load_routing(settings.routing_file)  # an invalid file fails here, at start-up
-    # The tuned model was trained to label, not to write replies: drafts stay with its base model.
-    draft_llm = _base_llm(settings, card["base"]) if card and card.get("base") else llm
-    drafter = _drafter(settings, draft_llm, kb, routing_config) if llm is not None and kb is not None else None
+    # The tuned model was trained to label, not to write replies: generated drafts use its base model.
+    draft_llm = None
+    if llm is not None and settings.draft_strategy == "generate":
+        draft_llm = _base_llm(settings, card["base"]) if card and card.get("base") else llm
+    drafter = _drafter(settings, draft_llm, kb, routing_config) if kb is not None else None
     preparer = Preparer(settings.max_ticket_tokens, llm.tokenize if llm else None, llm.detokenize if llm else None)
     return Triager(settings, labeler, preparer, routing_config, llm=llm, kb=kb,
                    evidence=evidence, classifier=classifier, drafter=drafter)
@@ -80,7 +82,8 @@ def _drafter(settings: Settings, llm, kb, routing_config):
     from triage.draft import Drafter
 
     return Drafter(llm, kb, settings.retrieval_k, max_tokens=settings.draft_max_tokens,
-                   auto_reply=routing_config.auto_reply, adapt_min_similarity=settings.draft_adapt_min_similarity)
+                   auto_reply=routing_config.auto_reply, steps_min_similarity=settings.draft_steps_min_similarity,
+                   strategy=settings.draft_strategy)
 
 
 def run_in_batches(triager, rows: Sequence, batch_size: int = 64, workers: int = 1) -> Iterator[tuple[list, list]]:
