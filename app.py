@@ -125,7 +125,9 @@ class App:
         labels = {"category": category, "secondary_category": None if secondary == "none" else secondary,
                   "urgency": urgency, "sentiment": sentiment, "escalation": bool(escalation)}
         language = (result_json or {}).get("language", "unknown")
-        ticket_id = self.kb.add_resolved(masked_text, labels, resolution=reply or "",
+        # Masked again before storing: the reply is the agent's text, and an API caller may send raw text.
+        mask = self.triager.prepare.mask
+        ticket_id = self.kb.add_resolved(mask(masked_text, language), labels, resolution=mask(reply, language),
                                          original_prediction=prediction or {}, language=language)
         threading.Thread(target=self._refresh, daemon=True).start()
         return self.kb_status(f"Stored {ticket_id}.")
@@ -147,10 +149,13 @@ class App:
         if file is None:
             raise gr.Error("Upload a CSV or JSONL file first.")
         cols = [c.strip() for c in (text_cols or "text").split(",") if c.strip()]
+        upload = Path(file if isinstance(file, str) else file.name)
         try:
-            rows, bad = load_rows(file if isinstance(file, str) else file.name, cols)
+            rows, bad = load_rows(str(upload), cols)
         except (FileNotFoundError, UnicodeDecodeError, ValueError) as exc:
             raise gr.Error(f"Cannot read the file: {exc}")
+        finally:
+            upload.unlink(missing_ok=True)  # Gradio keeps uploads on disk: raw tickets must not stay there
         triager = self.triager if mode == self.triager.mode else self._batch_triager(mode)
         records, failures = [], []
         progress(0, desc="triaging")
@@ -231,16 +236,13 @@ class App:
         return [[str(k), v] for k, v in by_cat], [[str(k), v] for k, v in by_src]
 
     def kb_add(self, text, category, urgency, sentiment, escalation, resolution):
-        from triage.pii import mask_pii
-        from triage.preprocess import clean_ticket
-
         try:
-            cleaned = clean_ticket(text or "")
+            cleaned, masked, _ = self.triager.prepare.clean_and_mask(text or "")
         except EmptyTicketError as exc:
             raise gr.Error(str(exc))
-        masked, _ = mask_pii(cleaned.text, cleaned.language)
         ticket_id = self.kb.add_resolved(masked, {"category": category, "urgency": urgency, "sentiment": sentiment,
-                                                  "escalation": bool(escalation)}, resolution=resolution or "",
+                                                  "escalation": bool(escalation)},
+                                         resolution=self.triager.prepare.mask(resolution, cleaned.language),
                                          language=cleaned.language)
         threading.Thread(target=self._refresh, daemon=True).start()
         return self.kb_status(f"Added {ticket_id}."), *self.kb_counts()

@@ -18,18 +18,18 @@ from tqdm import tqdm
 
 from kb.sources import all_kb_rows
 from triage.config import get_settings
-from triage.pii import mask_pii
-from triage.preprocess import clean_ticket
+from triage.prepare import Preparer
+from triage.wiring import masker
 from triage.schema import EmptyTicketError
 
 
-def prepare(row: dict) -> dict | None:
+def prepare(row: dict, preparer: Preparer | None = None) -> dict | None:
     """The same cleaning and masking as a live ticket; None when nothing readable is left."""
+    preparer = preparer or Preparer(0, masker=masker(get_settings()))
     try:
-        cleaned = clean_ticket(row["text"])
+        _, text, _ = preparer.clean_and_mask(row["text"])
     except EmptyTicketError:
         return None
-    text, _ = mask_pii(cleaned.text, cleaned.language)
     return {**row, "text": text}
 
 
@@ -47,8 +47,9 @@ def build(kb_path: Path | None = None, rebuild: bool = False, quiet: bool = Fals
     existing = kb.texts_by_id()
     skipped_empty = 0
     todo = []
+    preparer = Preparer(0, masker=masker(settings))
     for raw in (rows if rows is not None else all_kb_rows(unmapped)):
-        row = prepare(raw)
+        row = prepare(raw, preparer)
         if row is None:
             skipped_empty += 1
             continue
@@ -66,14 +67,16 @@ def build(kb_path: Path | None = None, rebuild: bool = False, quiet: bool = Fals
 
 
 def sources_stamp() -> str:
-    """A hash of the shipped data the KB is built from (seed tickets, mappings, public files)."""
+    """A hash of the shipped data the KB is built from (seed tickets, mappings, public files) and of
+    the masking code it went through (a new PII type re-masks and re-embeds the rows it changes)."""
     import hashlib
 
+    import triage.pii
     from kb.sources import DATA_DIR, MAPPINGS_DIR, SEED_DIR
 
     digest = hashlib.sha1()
-    for folder in (SEED_DIR, MAPPINGS_DIR, DATA_DIR):
-        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+    for folder in (SEED_DIR, MAPPINGS_DIR, DATA_DIR, Path(triage.pii.__file__).parent):
+        for path in sorted(p for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
             digest.update(f"{path.relative_to(folder)}:{path.stat().st_size}:".encode())
             if folder is not DATA_DIR:
                 digest.update(path.read_bytes())

@@ -21,13 +21,14 @@ def real_triager():
 @pytest.fixture(scope="session")
 def project_kb():
     """The project's real LanceDB knowledge base (built first if missing)."""
-    from scripts.build_kb import build, needs_build
+    from scripts.build_kb import OUT_OF_DATE, build, needs_build
     from triage.config import get_settings
     from triage.wiring import open_kb
 
     settings = get_settings()
-    if needs_build(settings.kb_path):
-        build(settings.kb_path, rebuild=True, quiet=True)
+    reason = needs_build(settings.kb_path)
+    if reason:  # as `make kb`: an out-of-date KB is updated (only changed rows re-embedded), a broken one rebuilt
+        build(settings.kb_path, rebuild=reason not in ("missing", OUT_OF_DATE), quiet=True)
     return open_kb(settings, threads=1)
 
 

@@ -14,7 +14,7 @@ TUNING_FILE = Path(__file__).resolve().parent / "tuning.json"
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="TRIAGE_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="TRIAGE_", env_file=".env", extra="ignore")  # .env: the config file
 
     model: str = Field(
         "auto",
@@ -42,6 +42,11 @@ class Settings(BaseSettings):
         0.75, description="A same-language resolved ticket this similar lends its customer-facing steps to the draft "
                           "(at 0.6 the borrowed steps described other products on real tickets; see README).")
     draft_max_tokens: int = Field(120, description="Longest generated draft, in model tokens (~90 English words).")
+    pii_types: Optional[list[str]] = Field(
+        None, description="PII types to mask (JSON list, e.g. [\"EMAIL\",\"PHONE\"]); default: all of triage.pii.PII_TYPES.")
+    pii_custom_patterns: dict[str, str] = Field(
+        default_factory=dict, description="Extra patterns to mask, TYPE -> regex (JSON object), e.g. "
+                                          "{\"CUSTOMER_ID\": \"\\\\bCUS-\\\\d{6}\\\\b\"}; validated at start-up.")
     routing_file: Optional[Path] = Field(None, description="Routing TOML (default: triage/routing.toml).")
     tuning_file: Path = Field(TUNING_FILE, description="Numbers chosen on the dev splits (scripts.tune_decide).")
     host: str = "127.0.0.1"

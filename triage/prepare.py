@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Callable
 
-from triage.pii import mask_pii
+from triage.pii import Masker
 from triage.preprocess import CleanText, clean_ticket, truncate_to_tokens
 from triage.schema import PIIReport, StageTiming, Ticket
 
@@ -64,6 +64,17 @@ class Preparer:
     max_ticket_tokens: int
     tokenize: Callable | None = None
     detokenize: Callable | None = None
+    masker: Masker = field(default_factory=Masker)
+
+    def mask(self, text: str, language: str | None = None) -> str:
+        """Mask text that is about to be stored (an agent's reply, a correction sent by API)."""
+        return self.masker(text or "", language)[0]
+
+    def clean_and_mask(self, text: str, subject: str = "") -> tuple[CleanText, str, PIIReport]:
+        """The one masking path (live tickets, KB additions, the KB build): clean, then mask."""
+        cleaned = clean_ticket(text, subject, max_chars=MAX_INPUT_CHARS)
+        masked, pii = self.masker(cleaned.text, cleaned.language)
+        return cleaned, masked, pii
 
     def __call__(self, ticket: Ticket | str) -> Prepared:
         if isinstance(ticket, str):
@@ -74,7 +85,7 @@ class Preparer:
             raw_truncated = len(ticket.text) > MAX_INPUT_CHARS
             cleaned = clean_ticket(ticket.text, ticket.subject, max_chars=MAX_INPUT_CHARS)
         with stage("pii"):
-            masked, pii = mask_pii(cleaned.text, cleaned.language)
+            masked, pii = self.masker(cleaned.text, cleaned.language)
         with stage("truncate"):
             if self.tokenize is not None:
                 masked, token_truncated = truncate_to_tokens(masked, self.max_ticket_tokens, self.tokenize,

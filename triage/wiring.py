@@ -67,9 +67,17 @@ def build_triager(settings: Settings | None = None, mode: str | None = None, kb=
     if llm is not None and settings.draft_strategy == "generate":
         draft_llm = _base_llm(settings, card["base"]) if card and card.get("base") else llm
     drafter = _drafter(settings, draft_llm, kb, routing_config) if kb is not None else None
-    preparer = Preparer(settings.max_ticket_tokens, llm.tokenize if llm else None, llm.detokenize if llm else None)
+    preparer = Preparer(settings.max_ticket_tokens, llm.tokenize if llm else None, llm.detokenize if llm else None,
+                        masker(settings))
     return Triager(settings, labeler, preparer, routing_config, llm=llm, kb=kb,
                    evidence=evidence, classifier=classifier, drafter=drafter)
+
+
+def masker(settings: Settings):
+    """The configured PII masker; an unknown type or a bad custom regex stops start-up naming it."""
+    from triage.pii import Masker
+
+    return Masker(settings.pii_types, settings.pii_custom_patterns)
 
 
 def _base_llm(settings: Settings, base: str):
