@@ -72,7 +72,10 @@ def mask_pii(text: str, language: str | None = None, types: tuple[str, ...] | No
              custom: tuple[tuple[str, str], ...] = ()) -> tuple[str, PIIReport]:
     """Return the text with PII replaced by typed placeholders, and counts by type."""
     counts: Counter = Counter()
-    for span in reversed(find_pii(text, language, types, custom)):
-        text = text[: span.start] + f"[{span.type}]" + text[span.end:]
+    parts, last = [], 0
+    for span in find_pii(text, language, types, custom):
+        parts += [text[last: span.start], f"[{span.type}]"]
+        last = span.end
         counts[span.type] += 1
-    return text, PIIReport(counts=dict(sorted(counts.items())))
+    parts.append(text[last:])
+    return "".join(parts), PIIReport(counts=dict(sorted(counts.items())))

@@ -15,9 +15,10 @@ import re
 
 from triage.pii.spans import Span
 
-NAME_WORD = r"[A-ZÀ-ÖØ-Þ][a-zà-öø-ÿ'’-]+(?:-[A-ZÀ-ÖØ-Þ][a-zà-öø-ÿ]+)?"
+# A capitalised word of any script ("Strauß", "Dvořák", "Nguyễn"), apostrophes and hyphens inside.
+NAME_WORD = r"(?-i:(?=[^\W\d_])(?=\w)[^\W\d_a-zß-ÿ][^\W\d_]*(?:['’-][^\W\d_]+)*)(?![\w])"
 PARTICLE = r"(?:van der|van den|van de|van|von|de la|de los|del|de|da|dos|das|di|du|le|la|ter|ten|mc|o')"
-NAME = rf"{NAME_WORD}(?:[ ]+(?:{PARTICLE}[ ]+)?{NAME_WORD}){{0,2}}"
+NAME = rf"{NAME_WORD}(?:[ ]+(?:(?-i:{PARTICLE})[ ]+)?{NAME_WORD}){{0,2}}"
 INTRO = (r"hi|hello|hey|dear|hallo|liebe|lieber|sehr geehrte|sehr geehrter|bonjour|cher|chère|hola|estimado|estimada|"
          r"olá|ola|prezado|prezada|caro|cara|gentile|ciao|beste|geachte|"  # greetings: "Hi Grace," in a reply
          r"my name is|my name's|this is|i am|i'm|me llamo|mi nombre es|soy|mein name ist|ich heiße|"
@@ -37,8 +38,9 @@ INTRO = (r"hi|hello|hey|dear|hallo|liebe|lieber|sehr geehrte|sehr geehrter|bonjo
          r"(?:o meu|a minha|meu|minha) (?:pai|mãe|esposa|marido|mulher|filho|filha|irmão|irmã|colega|inquilino),?|"
          r"(?:mio|mia) (?:padre|madre|moglie|marito|figlio|figlia|fratello|sorella|collega|inquilino),?|"
          r"(?:mijn) (?:vader|moeder|vrouw|man|zoon|dochter|broer|zus|collega|huurder),?|contactpersoon(?: is)?:?")
-TITLE = (r"mr\.?|mrs\.?|ms\.?|miss|dr\.?|herr|frau|m\.|mme\.?|mlle\.?|monsieur|madame|sr\.?|sra\.?|srta\.?|don|doña|"
-         r"sig\.?|sig\.ra|signor|signora|dott\.?|dhr\.?|mevr\.?|meneer|mevrouw|sr\.ª")
+# Titles as written (case kept: "MS Teams" and "9 a.m." are not titles).
+TITLE = (r"(?-i:Mr|Mrs|Ms|Miss|Dr|Herr|Frau|M|Mme|Mlle|Monsieur|Madame|Sr|Sra|Srta|Don|Doña|Sig|Sig\.ra|Signor|"
+         r"Signora|Dott|Dhr|Mevr|Meneer|Mevrouw)\.?")
 SIGN_OFF = (r"regards|kind regards|thx|ta|hoogachtend|salutations distinguées|mes salutations distinguées|"
             r"com os melhores cumprimentos|melhores cumprimentos|os meus cumprimentos|un cordiale saluto|"
             r"best regards|best wishes|best|thanks|thank you|many thanks|cheers|sincerely|"
@@ -49,7 +51,7 @@ SIGN_OFF = (r"regards|kind regards|thx|ta|hoogachtend|salutations distinguées|m
             r"vriendelijke groet(?:en)?|groeten|groet|bedankt|mvg")
 INTRO_RE = re.compile(rf"\b(?:{INTRO})\s+(?P<name>{NAME})", re.IGNORECASE)
 TITLE_RE = re.compile(rf"(?<!\w)(?:{TITLE})\s+(?P<name>{NAME})", re.IGNORECASE)
-SIGN_OFF_RE = re.compile(rf"(?:^|\n|[.!]\s)\s*(?:{SIGN_OFF})[ \t]*[,.!:\-–—]?[ \t]*\n?[ \t]*(?P<name>{NAME})[ \t]*(?:\n|$)",
+SIGN_OFF_RE = re.compile(rf"(?:^|\n|[.!][ \t])[ \t]*(?:{SIGN_OFF})[ \t]*[,.!:\-–—]?[ \t]*\n?[ \t]*(?P<name>{NAME})[ \t]*(?:\n|$)",
                          re.IGNORECASE)
 # Capitalised words after an intro that are not names ("I'm Unable", "Ich bin Kunde", "this is Urgent").
 NOT_NAMES = {
@@ -57,39 +59,49 @@ NOT_NAMES = {
     "the", "a", "an", "your", "my", "our", "customer", "client", "cliente", "kunde", "klant", "team", "support",
     "there", "all", "everyone", "again", "also", "just", "here", "now", "today", "from", "with", "in", "at",
     "hello", "hi", "hey", "dear", "thanks", "thank", "please", "regards", "best", "ich", "je", "yo", "eu", "io", "ik",
-    "premium", "pro", "business", "enterprise", "free", "admin", "owner", "user", "manager", "january", "monday",
+    "premium", "pro", "business", "enterprise", "free", "admin", "owner", "user", "manager", "january",
     "sir", "madam", "folks", "guys", "friends", "frau", "herr", "monsieur", "madame", "señor", "señora", "signor",
     "signora", "heer", "mevrouw", "damen", "herren", "equipo", "équipe", "equipe", "servizio", "klantenservice",
-    "kundenservice", "service", "customer service", "morning", "afternoon", "evening", "again", "everybody",
+    "kundenservice", "service", "morning", "afternoon", "evening", "everybody", "kundendienst", "soporte",
+    "suporte", "atendimento", "assistenza", "billing", "sales", "ihr", "ihre", "l'équipe", "grüße", "critical",
+    "getting", "très", "stati", "important", "unacceptable", "ridiculous", "monday", "tuesday", "wednesday",
+    "thursday", "friday", "saturday", "sunday", "montag", "dienstag", "mittwoch", "donnerstag", "freitag", "lundi",
+    "mardi", "lunes", "martes", "segunda", "lunedì", "maandag", "helpdesk", "help", "desk", "administración",
 }
 STREET_AFTER = (r"street|st\.?|road|rd\.?|avenue|ave\.?|lane|ln\.?|drive|dr\.?|boulevard|blvd\.?|court|ct\.?|way|"
                 r"place|pl\.?|terrace|close|crescent|square|sq\.?|parkway|pkwy\.?|highway|hwy\.?|row|gardens|grove|hill|"
                 r"park|market|walk|mews|rise|green|quay|parade|circle|cir\.?|trail|view|wharf|"
-                r"straße|strasse|str\.|weg|allee|platz|gasse|straat|laan|weg|plein|gracht|kade|singel")
-STREET_BEFORE = (r"calle|c/|avenida|avda\.?|av\.|paseo|plaza|camino|carrer|carretera|ronda|rua|r\.|travessa|praça|"
-                 r"largo|alameda|estrada|via|viale|piazza|corso|vicolo|piazzale|rue|avenue|boulevard|bd\.?|chemin|allée|"
-                 r"impasse|quai|place|route|cours")
-DE_NL_SUFFIX = (r"straße|strasse|str\.|weg|allee|platz|gasse|ring|damm|ufer|chaussee|straat|laan|plein|gracht|kade|"
-                r"singel|dijk|steeg|markt")
-POSTCODE_CITY = (r"(?:,?[ ]*(?:\d{4,5}(?:-\d{3})?|\d{4}[ ]?[A-Z]{2}|[A-Z]{1,2}\d[A-Z\d]?[ ]?\d[A-Z]{2}|[A-Z]{2}[ ]\d{5})"
-                 r"(?:[ ]+[A-ZÀ-Þ][\w'’-]+(?:[ ]+[A-ZÀ-Þ][\w'’-]+){0,2})?)?")
+                r"straße|strasse|str\.|weg|allee|platz|gasse|straat|laan|plein|gracht|kade|singel")
+# Street types written before the name, capitalised as in an address ("Via Roma 10"; "paid via PayPal
+# 3 times" is not one).
+STREET_BEFORE = (r"(?-i:Calle|C/|Avenida|Avda\.?|Av\.|Paseo|Plaza|Camino|Carrer|Carretera|Ronda|Rua|R\.|Travessa|"
+                 r"Praça|Largo|Alameda|Estrada|Via|Viale|Piazza|Corso|Vicolo|Piazzale|Rue|Avenue|Boulevard|Bd\.?|"
+                 r"Chemin|Allée|Impasse|Quai|Place|Route|Cours)")
+DE_NL_STREET = r"straße|strasse|str\.|allee|gasse|chaussee|straat|laan|gracht|kade|singel|dijk|steeg"
+DE_NL_WEAK = r"weg|platz|ring|damm|ufer|plein|markt"  # also ends of ordinary words (Parkplatz, Spring)
+SINGLE_PARTICLES = r"(?:van|von|der|den|de|la|los|las|del|da|dos|das|di|du|le|ter|ten|dei|della|delle|degli|des|do)"
+POSTCODE = (r"(?:\d{4,5}(?:-\d{3})?|\d{4}[ ]?[A-Z]{2}|[A-Z]{1,2}\d[A-Z\d]?[ ]?\d[A-Z]{2}|[A-Z]{2}[ ]\d{5})"
+            r"(?:[ ]+[A-ZÀ-Þ][\w'’-]+(?:[ ]+[A-ZÀ-Þ][\w'’-]+){0,2})?")
+POSTCODE_CITY = rf"(?:,?[ ]*{POSTCODE})?"
 CITY_THEN_POSTCODE = r"(?:,[ ]*[A-ZÀ-Þ][\w'’-]+(?:[ ]+[A-ZÀ-Þ][\w'’-]+){0,2}(?:,[ ]*[A-Z]{2})?[ ]+(?:\d{5}|[A-Z]{1,2}\d[A-Z\d]?[ ]?\d[A-Z]{2}))?"
 ADDRESS_RES = [
     # 221B Baker Street, London NW1 6XE / 1600 Pennsylvania Avenue NW, Washington, DC 20500
-    re.compile(rf"(?<![\w.,])\d{{1,5}}[A-Za-z]?,?[ ]+(?:[A-Z][\w'’-]+[ ]+){{1,3}}(?i:{STREET_AFTER})(?![\w])(?:[ ]+[NSEW]{{1,2}}\b)?"
+    re.compile(rf"(?<![\w.,])\d{{1,5}}[A-Za-z]?,?[ ]+(?:[A-Z][\w'’-]+[ ]+){{1,3}}(?i:{STREET_AFTER})(?![\w])(?:[ ]+[NSEW]{{1,2}}\b)?(?=[ ]*(?:[,.\n]|$))"
                rf"(?:,[ ]*(?:suite|unit|apt\.?|flat|floor)[ ]+\w+)?{CITY_THEN_POSTCODE}"),
     # Mariahilfer Straße 88/12, 1070 Wien / Unter den Linden 77: street words, a street type word, the number
     re.compile(rf"(?<![\w])(?:[A-ZÄÖÜ][\w'’-]+[ ]+){{1,3}}(?i:straße|strasse|str\.|weg|allee|platz|gasse|straat|laan|plein)"
                rf"[ ]+\d{{1,4}}[A-Za-z]?(?:/\d+)?{POSTCODE_CITY}"),
     # 12 rue de la Paix, 75002 Paris / Calle Mayor 12, 28013 Madrid / Via Roma 10 / Rua Augusta 100, 1100-053 Lisboa
-    re.compile(rf"(?<![\w])(?:{STREET_BEFORE})[ ]+(?:(?:{PARTICLE}|dei|della|delle|degli|des|do|las)[ ]+)*"
-               rf"(?-i:[A-ZÀ-Þ0-9])(?:[\w'’.-]+[ ]+){{0,4}}?[\w'’.-]+"
-               rf"(?:,?[ ]+(?:n\.?º?[ ]?)?\d{{1,4}}[A-Za-z]?(?!\d)(?:[ ]?[-/][ ]?\d+[º°]?[A-Za-z]?)?)"
+    re.compile(rf"(?<![\w]){STREET_BEFORE}[ ]+(?:{SINGLE_PARTICLES}[ ]+){{0,4}}"
+               rf"(?-i:[A-ZÀ-Þ0-9])[\w'’.-]*(?:[ ]+[\w'’.-]+){{0,4}}?"
+               rf",?[ ]+(?:n\.?º?[ ]?)?\d{{1,4}}[A-Za-z]?(?!\d)(?:[ ]?[-/][ ]?\d+[º°]?[A-Za-z]?)?"
+               rf"(?=[ ]*(?:[,.\n]|$|\d{{4}}))"
                rf"{POSTCODE_CITY}", re.IGNORECASE),
     re.compile(rf"(?<![\w])\d{{1,4}}(?:[ ]?(?:bis|ter))?,?[ ]+(?:rue|avenue|boulevard|bd\.?|chemin|allée|impasse|quai|place|route|cours)"
-               rf"[ ]+[^,\n\d.]{{2,40}}?(?=[,\n.]|$){POSTCODE_CITY}", re.IGNORECASE),
-    # Hauptstraße 5, 10115 Berlin / Kerkstraat 12, 1017 GC Amsterdam
-    re.compile(rf"(?<![\w])[A-ZÄÖÜ][\w'’-]*(?:{DE_NL_SUFFIX})[ ]+\d{{1,4}}[A-Za-z]?(?:[ ]?-[ ]?\d+)?{POSTCODE_CITY}"),
+               rf"[ ]+(?:(?:de|du|des|la|le|l')[ ]*){{0,3}}(?-i:[A-ZÀ-Þ])[^,\n\d.]{{1,40}}?(?=[,\n.]|$){POSTCODE_CITY}", re.IGNORECASE),
+    # Hauptstraße 5, 10115 Berlin / Kerkstraat 12, 1017 GC Amsterdam; "Parkplatz 12" or "Spring 2024" only with a postcode
+    re.compile(rf"(?<![\w])[A-ZÄÖÜ][\w'’-]*(?:{DE_NL_STREET})[ ]+\d{{1,4}}[A-Za-z]?(?:[ ]?-[ ]?\d+)?{POSTCODE_CITY}"),
+    re.compile(rf"(?<![\w])[A-ZÄÖÜ][\w'’-]*(?:{DE_NL_WEAK})[ ]+\d{{1,4}}[A-Za-z]?,?[ ]*{POSTCODE}"),
 ]
 
 
@@ -131,9 +143,8 @@ def _address_spans(text: str) -> list[Span]:
     return spans
 
 
-# A message's last line that is only a name ("…\nKwame Asante"), or a name closing the last sentence
-# after a comma ("Merci de vérifier, Nguyen Van Long").
-SIGNATURE_LINE = re.compile(rf"(?:\n|,[ ]+)(?P<name>{NAME})[ \t]*\.?\s*$")
+# A message's last line that is only a name ("…\nKwame Asante").
+SIGNATURE_LINE = re.compile(rf"\n[ \t]*(?P<name>{NAME})[ \t]*\.?[ \t\n]*$")
 
 
 def _signature_spans(text: str) -> list[Span]:

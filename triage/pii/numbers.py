@@ -24,8 +24,8 @@ from stdnum.us import ssn
 
 from triage.pii.spans import Span
 
-EMAIL_RE = re.compile(r"(?<![\w.+-])[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
-IBAN_CANDIDATE = re.compile(r"\b[A-Za-z]{2}\d{2}(?:[ ]?[A-Za-z0-9]){11,30}")
+EMAIL_RE = re.compile(r"(?<![\w.+'-])[\w.+'-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
+IBAN_CANDIDATE = re.compile(r"\b[A-Za-z]{2}\d{2}(?:[ -]{0,2}[A-Za-z0-9]){11,30}")
 CARD_RE = re.compile(r"(?<![\d-])(?:\d[ -]?){12,18}\d(?![\d-])")
 SSN_RE = re.compile(r"(?<![\d-])(\d{3})([- ]?)(\d{2})\2(\d{4})(?![\d-])")
 SSN_CUE = re.compile(r"\b(?:ssn|social security(?: number| no\.?)?|soc\.? sec\.?)\b", re.IGNORECASE)
@@ -47,8 +47,7 @@ PHONE_CUE = re.compile(r"\b(?:call|phone|tel|telephone|mobile|cell|ring|whats ?a
 REFERENCE_CUE = re.compile(r"\b(?:order|invoice|ticket|ref|reference|tracking|case|account|customer|bestell\w*|"
                            r"rechnung|kunden\w*|auftrag|pedido|factura|fatura|commande|facture|dossier|encomenda|ordine|"
                            r"fattura|pratica|bestelling|factuur|klant|zaak|nr|no|n[º°])\b\.?|#", re.IGNORECASE)
-VERSION = re.compile(r"^\d+(?:\.\d+)*\.\d{5,}$|^\d{5,}(?:\.\d+)+$")  # build 22631.3296, not a phone
-NUMERIC_DATE = re.compile(r"^\d{1,4}[./-]\d{1,2}[./-]\d{1,4}(?!\d)")  # a date, maybe then a time
+NUMERIC_DATE = re.compile(r"^\d{1,4}([./-])\d{1,2}\1\d{1,4}(?:[ T]\d{1,2})?$")  # a date, maybe an hour after it
 YEAR_PREFIXED = re.compile(r"^(?:19|20)\d{2}[-/.]\d{4,}$")  # 2024-118734: a reference, not a phone
 
 # (validator, candidate pattern, cue needed within CUE_WINDOW chars before it)
@@ -71,20 +70,21 @@ NINO = re.compile(r"(?<!\w)(?!BG|GB|NK|KN|TN|NT|ZZ)[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR
 CUE_WINDOW = 40
 
 PASSPORT = re.compile(r"\b(?:passport|reisepass|pass(?:nummer|nr)|pasaporte|passeport|passaporto|passaporte|paspoort)"
-                      r"(?:nummer|nr|number|no|n[º°]|nummer)?\b[^\n\d]{0,50}?"
+                      r"(?:nummer|nr|number|no|n[º°])?\b[^\n\d]{0,50}?"
                       r"(?P<value>(?-i:(?=[A-Z0-9 ]{0,10}\d)[A-Z0-9]{2}[ ]?[A-Z0-9]{4,8}))(?![\w])", re.IGNORECASE)
 
-MONTHS = (r"jan(?:uary|vier|eiro|uari)?|feb(?:ruary|rero|ruar|braio|ruari)?|f[ée]v(?:rier)?|mar(?:ch|zo|ço|s|zo)?|"
+MONTHS = (r"jan(?:uary|vier|eiro|uari)?|feb(?:ruary|rero|ruar|braio|ruari)?|f[ée]v(?:rier)?|mar(?:ch|zo|ço|s)?|"
           r"m[äa]rz|maart|apr(?:il|ile)?|abr(?:il)?|avr(?:il)?|ma[yi]o?|mai|mei|jun[ei]?o?|juin|giugno|jul[yi]?o?|"
           r"juil(?:let)?|luglio|aug(?:ust|ustus)?|ago(?:sto)?|ao[uû]t|sep(?:t|tember|tiembre|tembre|tembro)?|"
           r"set(?:embro|tembre)?|oct(?:ober|ubre|obre)?|okt(?:ober)?|out(?:ubro)?|ott(?:obre)?|nov(?:ember|iembre|embre|embro)?|"
           r"dec(?:ember|embre)?|dez(?:ember|embro)?|dic(?:iembre|embre)?|d[ée]c(?:embre)?|gen(?:naio)?|lug|mag|giu|ene(?:ro)?")
 DATE = (rf"(?:\d{{4}}-\d{{1,2}}-\d{{1,2}}|\d{{1,2}}[./-]\d{{1,2}}[./-]\d{{2,4}}|"
         rf"\d{{1,2}}(?:st|nd|rd|th|er|º)?\.?\s+(?:de\s+)?(?:{MONTHS})\.?,?\s+(?:de\s+)?\d{{4}}|"
-        rf"(?:{MONTHS})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}})")
-DOB = re.compile(rf"\b(?:date of birth|d\.?o\.?b\.?|born(?: on)?|birth ?date|birthday|geburtsdatum|geboren(?: am)?|"
-                 rf"geb\.|fecha de nacimiento|nacid[oa](?: el)?|date de naissance|n[ée]e?(?: le)?|data de nascimento|"
-                 rf"nascid[oa](?: em)?|data di nascita|nat[oa](?: il)?|geboortedatum|geboren op)\b[^\n\d]{{0,50}}?"
+        rf"(?:{MONTHS})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}|"
+        rf"\d{{1,2}}\s+(?:{MONTHS})\.?\s+'?\d{{2}})")
+DOB = re.compile(rf"\b(?:date of birth|d\.?o\.?b\.?|born on|born in|birth ?date|birthday|geburtsdatum|geboren(?: am)?|"
+                 rf"geb\.(?: am)?|fecha de nacimiento|nacid[oa](?: el)?|date de naissance|née?(?: le)?|data de nascimento|"
+                 rf"nascid[oa](?: em)?|data di nascita|nat[oa](?: il)?|geboortedatum|geboren op)(?!\w)[^\n\d]{{0,50}}?"
                  rf"(?P<value>{DATE})", re.IGNORECASE)
 
 
@@ -103,7 +103,7 @@ def _iban_spans(text: str) -> list[Span]:
     for m in IBAN_CANDIDATE.finditer(text):
         raw = m.group(0)
         for end in range(len(raw), 14, -1):
-            if raw[end - 1] != " " and std_iban.is_valid(raw[:end]):
+            if raw[end - 1] not in " -" and std_iban.is_valid(raw[:end]):
                 spans.append(Span(m.start(), m.start() + end, "IBAN"))
                 break
     return spans
@@ -145,19 +145,29 @@ def _ip_spans(text: str) -> list[Span]:
     return spans
 
 
+def _is_version(raw: str) -> bool:
+    """Dotted numbers that are versions or builds (2.14.3.1107, 22631.3296), not phones written with
+    dots (06.12.34.56.78, 415.555.2671)."""
+    if not re.fullmatch(r"\d+(?:\.\d+)+", raw):
+        return False
+    lengths = [len(g) for g in raw.split(".")]
+    return not (all(n == 2 for n in lengths) or lengths == [3, 3, 4])
+
+
 def _phone_spans(text: str, language: str | None) -> list[Span]:
     """Digit runs that phonenumbers accepts as a valid number: of the ticket's region, or the UK's
     or the US's (customers write local formats of other countries), or of any region when written
     internationally (+44 …, 0049 …). Year-prefixed references and runs glued to a letter, '#' or
     '-' (INV-2024-000318, #2024118734) are references, not phones."""
-    regions = list(dict.fromkeys([LANGUAGE_REGIONS.get(language or "", "US"), *EXTRA_PHONE_REGIONS,
-                                  *SAME_LANGUAGE_REGIONS.get(language or "", ())]))
+    language = (language or "").lower()
+    regions = list(dict.fromkeys([LANGUAGE_REGIONS.get(language, "US"), *EXTRA_PHONE_REGIONS,
+                                  *SAME_LANGUAGE_REGIONS.get(language, ())]))
     spans = []
     for m in PHONE_CANDIDATE.finditer(text):
         raw = m.group(0).rstrip(" .-/")
         before = text[max(0, m.start() - 1): m.start()]
         digits = re.sub(r"\D", "", raw)
-        if (not 7 <= len(digits) <= 15 or YEAR_PREFIXED.match(raw) or NUMERIC_DATE.match(raw) or VERSION.match(raw)
+        if (not 7 <= len(digits) <= 15 or YEAR_PREFIXED.match(raw) or NUMERIC_DATE.match(raw) or _is_version(raw)
                 or (before and (before.isalnum() or before in "#-/_"))):
             continue
         window = text[max(0, m.start() - CUE_WINDOW): m.start()]

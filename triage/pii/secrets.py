@@ -5,8 +5,8 @@ plugins aws, github_token, stripe, slack, jwt, private_key, basic_auth), plus Go
 "Bearer <token>". Only the regexes are used (its `verify()` calls the network). detect-secrets'
 keyword plugin needs quotes or config-file syntax, so it misses "my password is hunter2" in a
 ticket; passwords here are found after a cue word ("password", "Passwort", "contraseña", …) and a
-verb or colon, and the value is masked only when it looks like a secret, not a word such as
-"wrong" or "expired"."""
+verb or colon, and the value is masked only when it looks like a secret (digits, symbols or mixed
+case: a plain word such as "wrong" or "reset" is not masked, so is a plain-word password)."""
 from __future__ import annotations
 
 import re
@@ -20,9 +20,10 @@ TOKEN_PATTERNS = [
     re.compile(r"\b(?:r|s|p)k_(?:live|test)_[0-9a-zA-Z]{16,}\b"),  # Stripe
     re.compile(r"\bxox(?:a|b|p|o|s|r)-(?:\d+-)+[a-z0-9]+(?:-[a-z0-9]+)*\b", re.IGNORECASE),  # Slack
     re.compile(r"https://hooks\.slack\.com/services/T[a-zA-Z0-9_]+/B[a-zA-Z0-9_]+/[a-zA-Z0-9_]+"),
-    re.compile(r"\beyJ[A-Za-z0-9_=-]+\.eyJ[A-Za-z0-9_=-]+\.[A-Za-z0-9_.+/=-]*"),  # JWT
+    re.compile(r"(?<![A-Za-z0-9_=-])eyJ[A-Za-z0-9_=-]+\.eyJ[A-Za-z0-9_=-]+\.[A-Za-z0-9_.+/=-]*"),  # JWT
     re.compile(r"\bAIza[0-9A-Za-z_-]{35}\b"),  # Google API key
     re.compile(r"\bglpat-[0-9A-Za-z_-]{20,}\b"),  # GitLab personal access token
+    re.compile(r"\bsk-(?:proj-|ant-)?[A-Za-z0-9_-]{20,}\b"),  # OpenAI / Anthropic style keys
     re.compile(r"\bnpm_[0-9A-Za-z]{36}\b"),  # npm token
     re.compile(r"-----BEGIN (?:DSA |EC |OPENSSH |RSA |PGP )?PRIVATE KEY(?: BLOCK)?-----[\s\S]*?"
                r"(?:-----END (?:DSA |EC |OPENSSH |RSA |PGP )?PRIVATE KEY(?: BLOCK)?-----|$)"),
@@ -30,17 +31,17 @@ TOKEN_PATTERNS = [
 BEARER = re.compile(r"\b(?:Bearer|Token|token)\s+([A-Za-z0-9._~+/=-]{16,})")
 BASIC_AUTH_URL = re.compile(r"://[^:/?#\[\]@!$&'()*+,;=\s]+:([^:/?#\[\]@!$&'()*+,;=\s]+)@")
 KEY_ASSIGNMENT = re.compile(r"\b(?:api[_ -]?key|api[_ -]?token|access[_ -]?token|secret[_ -]?key|client[_ -]?secret|"
-                            r"auth[_ -]?token|secret|token|aws_secret_access_key)\b\s*(?:is|=|:)?\s*[\"']?"
-                            r"((?=[A-Za-z0-9._~+/=-]*\d)[A-Za-z0-9._~+/=-]{20,})", re.IGNORECASE)
+                            r"auth[_ -]?token|secret|token|aws_secret_access_key)\b[ \t]*(?:(?:is|=|:)[ \t]*)?[\"']?"
+                            r"([A-Za-z0-9._~+/=-]{20,})", re.IGNORECASE)  # a digit in the value is checked in code
 
 # "<cue> <verb or colon> <value>": cue words and verbs of the 7 languages.
 # Bare "code" is not a cue: error, promo, postal and status codes are not secrets.
 PASSWORD_CUES = (r"password|passwort|kennwort|passwd|pwd|passcode|contraseña|contrasena|clave|mot de passe|mdp|"
-                 r"senha|wachtwoord|pin(?:[ -]?code)?|pincode|geheimzahl|code pin|código pin|codice pin|otp|"
+                 r"senha|wachtwoord|pw|pin(?:[ -]?code)?|pincode|geheimzahl|code pin|código pin|codice pin|otp|"
                  r"one[- ]time code|verification code|security code|2fa code|código de verificación|"
                  r"código de verificação|bestätigungscode|sicherheitscode|code de vérification|codice di verifica|"
                  r"verificatiecode|beveiligingscode")
-PASSWORD_VERBS = r"(?:is nu|is|was|ist|lautet|war|est|était|c'est|es|era|é|è|zijn)(?!\w)|[:=]"
+PASSWORD_VERBS = r"(?:is nu|is|was|to|ist|lautet|war|est|était|c'est|es|era|é|è|zijn)(?!\w)|[:=]"
 PASSWORD = re.compile(rf"\b(?:{PASSWORD_CUES})\b\s*(?:\([^)]{{0,20}}\)\s*)?(?:(?:{PASSWORD_VERBS})\s*)?[\"'«“]?"
                       rf"(?P<value>[^\s\"'»”]{{3,64}})", re.IGNORECASE)
 # "the PIN for the hotline is 7390", "la contraseña y ahora es X": the cue, a few words, then the verb
@@ -66,15 +67,17 @@ def _looks_secret(value: str) -> bool:
     has_digit = any(c.isdigit() for c in value)
     has_symbol = any(not c.isalnum() for c in value.rstrip(".,;!?)"))
     mixed = value[1:] != value[1:].lower()
-    return has_digit or has_symbol or mixed or len(word) >= 6
+    return has_digit or has_symbol or mixed  # a plain word ("reset", "printed", "corta") is not a secret
 
 
 def find_secrets(text: str) -> list[Span]:
     spans = []
     for pattern in TOKEN_PATTERNS:
         spans += [Span(m.start(), m.end(), "SECRET") for m in pattern.finditer(text)]
-    for pattern in (BEARER, BASIC_AUTH_URL, KEY_ASSIGNMENT):
+    for pattern in (BEARER, BASIC_AUTH_URL):
         spans += [Span(m.start(1), m.end(1), "SECRET") for m in pattern.finditer(text)]
+    spans += [Span(m.start(1), m.end(1), "SECRET") for m in KEY_ASSIGNMENT.finditer(text)
+              if any(c.isdigit() for c in m.group(1))]
     for m in [*PASSWORD.finditer(text), *PASSWORD_FAR.finditer(text)]:
         value = m.group("value")
         if _looks_secret(value):
