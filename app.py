@@ -46,9 +46,10 @@ def _fmt_signal(signal) -> str:
 
 
 class App:
-    def __init__(self, triager: Triager):
+    def __init__(self, triager: Triager, store=None):
         self.triager = triager
         self.kb = triager.kb
+        self.store = store  # triage.ticket_store.TicketStore: tickets from helpdesk webhooks and the API
         self._refresh_lock = threading.Lock()
 
     # -- triage -------------------------------------------------------------
@@ -248,8 +249,114 @@ class App:
         return self.kb_status(f"Added {ticket_id}."), *self.kb_counts()
 
 
-def build_app(triager: Triager) -> gr.Blocks:
-    app = App(triager)
+class QueueView:
+    """The Queue tab's actions: list, open one ticket, resolve it through the feedback path."""
+
+    def __init__(self, app: App):
+        self.app, self.store = app, app.store
+
+    def list(self, team, urgencies, review_only, escalated_only, signals_only):
+        rows, counts = queue_rows(self.store, team, urgencies or (), review_only, escalated_only, signals_only)
+        return rows, counts
+
+    def open(self, ticket_id):
+        row = self.store.get(int(ticket_id)) if ticket_id not in (None, "") else None
+        if row is None or not row["result"]:
+            raise gr.Error(f"No triaged ticket {ticket_id} in the queue.")
+        r, c = row["result"], row["result"]["classification"]
+        if row["status"] == "new":
+            self.store.set_status(row["id"], "in review")
+        draft = (r.get("draft") or {}).get("text", "")
+        return (row["masked_text"], r, draft, c["primary_category"], c.get("secondary_category") or "none",
+                c["urgency"], c["sentiment"], c["escalation_risk"],
+                {k: c.get(k) for k in ("primary_category", "secondary_category", "urgency", "sentiment")}
+                | {"escalation": c.get("escalation_risk")})
+
+    def resolve(self, ticket_id, masked, category, secondary, urgency, sentiment, escalation, reply, prediction,
+                result, request: gr.Request):
+        if ticket_id in (None, "") or self.store.get(int(ticket_id)) is None:
+            raise gr.Error("Open a ticket from the queue first.")
+        status = self.app.resolve(masked, category, secondary, urgency, sentiment, escalation, reply, prediction, result)
+        self.store.set_status(int(ticket_id), "resolved", resolved_by=getattr(request, "username", None) or "agent")
+        return status
+
+
+QUEUE_HEADERS = ["id", "due (UTC)", "overdue", "status", "team", "urgency", "category", "sentiment", "escalated",
+                 "review", "churn", "upsell", "source", "summary"]
+
+
+def queue_rows(store, team="All", urgencies=(), review_only=False, escalated_only=False, signals_only=False,
+               now: datetime | None = None) -> tuple[list[list], str]:
+    """The agent's queue: open tickets by SLA due time (overdue first), filtered; and counts per team."""
+    from datetime import timezone
+
+    now = now or datetime.now(timezone.utc)
+    rows, per_team = [], {}
+    for t in store.queue(limit=5000):
+        r = json.loads(t["result"]) if t["result"] else {}
+        c, routing = r.get("classification") or {}, r.get("routing") or {}
+        churn, upsell = bool((r.get("churn") or {}).get("present")), bool((r.get("upsell") or {}).get("present"))
+        row_team = routing.get("queue") or routing.get("team") or "untriaged"
+        if team not in (None, "", "All") and row_team != team:
+            continue
+        if urgencies and c.get("urgency") not in urgencies:
+            continue
+        if (review_only and not c.get("needs_human_review")) or (escalated_only and not routing.get("escalated")):
+            continue
+        if signals_only and not (churn or upsell):
+            continue
+        due = t["sla_due_at"]
+        overdue = bool(due) and datetime.fromisoformat(due) < now
+        per_team[row_team] = per_team.get(row_team, 0) + 1
+        rows.append([t["id"], (due or "")[:16].replace("T", " "), "OVERDUE" if overdue else "", t["status"], row_team,
+                     c.get("urgency"), c.get("primary_category"), c.get("sentiment"), bool(routing.get("escalated")),
+                     bool(c.get("needs_human_review")), churn, upsell, t["source"], c.get("summary") or t["subject"]])
+    counts = ", ".join(f"{k}: {v}" for k, v in sorted(per_team.items())) or "no open tickets"
+    return rows, f"{len(rows)} open tickets — {counts}"
+
+
+def _queue_tab(view: QueueView, triager: Triager) -> None:
+    """Tickets from helpdesk webhooks and the API, by SLA due time; open one, edit, resolve."""
+    teams = ["All", *sorted({t for rule in triager.routing_config.teams.values() for t in (rule.team, rule.escalation_team)}),
+             triager.routing_config.review.queue]
+    with gr.Tab("Queue"):
+        with gr.Row():
+            team = gr.Dropdown(teams, value="All", label="Team / queue")
+            urgencies = gr.CheckboxGroup(list(URGENCIES), label="Urgency")
+            review_only = gr.Checkbox(label="Needs review")
+            escalated_only = gr.Checkbox(label="Escalated")
+            signals_only = gr.Checkbox(label="Churn / upsell")
+            refresh = gr.Button("Refresh", elem_id="queue-refresh")
+        counts = gr.Textbox(label="Open tickets", interactive=False, elem_id="queue-counts")
+        table = gr.Dataframe(headers=QUEUE_HEADERS, label="Queue (overdue first)", wrap=True, elem_id="queue-table")
+        with gr.Row():
+            ticket_id = gr.Number(label="Ticket id", precision=0, elem_id="queue-id")
+            open_button = gr.Button("Open", elem_id="queue-open")
+        masked = gr.Textbox(label="Ticket (masked)", lines=5, interactive=False, elem_id="queue-masked")
+        draft = gr.Textbox(label="Reply draft (edit before sending)", lines=6, interactive=True, elem_id="queue-draft")
+        with gr.Row():
+            category = gr.Dropdown(list(CATEGORIES), label="Category")
+            secondary = gr.Dropdown(["none", *CATEGORIES], label="Secondary", value="none")
+            urgency = gr.Dropdown(list(URGENCIES), label="Urgency")
+            sentiment = gr.Dropdown(list(SENTIMENTS), label="Sentiment")
+            escalation = gr.Checkbox(label="Escalation")
+        resolve = gr.Button("Resolve (store in knowledge base)", variant="primary", elem_id="queue-resolve")
+        status = gr.Textbox(label="Knowledge base", interactive=False, elem_id="queue-status")
+        result = gr.JSON(label="Full result")
+        prediction = gr.State({})
+        filters = [team, urgencies, review_only, escalated_only, signals_only]
+        for trigger in (refresh.click, team.change, urgencies.change, review_only.change, escalated_only.change,
+                        signals_only.change):
+            trigger(view.list, filters, [table, counts])
+        gr.Timer(15).tick(view.list, filters, [table, counts])
+        open_button.click(view.open, ticket_id, [masked, result, draft, category, secondary, urgency, sentiment,
+                                                 escalation, prediction])
+        resolve.click(view.resolve, [ticket_id, masked, category, secondary, urgency, sentiment, escalation, draft,
+                                     prediction, result], status).then(view.list, filters, [table, counts])
+
+
+def build_app(triager: Triager, store=None) -> gr.Blocks:
+    app = App(triager, store)
     with gr.Blocks(title="Ticket triage (local)") as demo:
         gr.Markdown("## Local ticket triage\nEverything runs on this machine; no ticket text leaves it.")
         gr.Textbox(value=f"Ready — model {triager.model_name}, mode {triager.mode}, "
@@ -313,6 +420,8 @@ def build_app(triager: Triager) -> gr.Blocks:
             api_in, api_subject, api_out = gr.Textbox(visible=False), gr.Textbox(visible=False), gr.JSON(visible=False)
             api_button = gr.Button(visible=False)
             api_button.click(app.triage_api, [api_in, api_subject], api_out, api_name="triage")
+        if store is not None:
+            _queue_tab(QueueView(app), triager)
         with gr.Tab("Batch"):
             upload = gr.File(label="CSV or JSONL", file_types=[".csv", ".jsonl", ".json"])
             with gr.Row():
@@ -350,7 +459,29 @@ def build_app(triager: Triager) -> gr.Blocks:
     return demo
 
 
+def serve(triager: Triager, settings):
+    """One process for the page and the helpdesk intake: the Gradio app mounted on a FastAPI app that
+    also serves /webhooks/* and /api/tickets (triage.service), with the work queue's one worker."""
+    from fastapi import FastAPI
+
+    from triage.service import intake_router
+    from triage.ticket_store import TicketStore
+    from triage.work_queue import WorkQueue
+
+    store = TicketStore(settings.store_path)
+    work_queue = WorkQueue(store, triager, settings.queue_size).start()
+    api = FastAPI(title="Ticket triage")
+    api.include_router(intake_router(store, work_queue, triager.prepare, settings.webhook_secret))
+    user, password = os.environ.get("TRIAGE_AUTH_USER"), os.environ.get("TRIAGE_AUTH_PASSWORD")
+    theme = gr.themes.Default(font=["system-ui", "sans-serif"], font_mono=["ui-monospace", "monospace"])
+    demo = build_app(triager, store).queue(default_concurrency_limit=1)
+    return gr.mount_gradio_app(api, demo, path="/", auth=(user, password) if user and password else None,
+                               theme=theme, footer_links=[], show_error=True)
+
+
 def main() -> None:
+    import uvicorn
+
     parser = argparse.ArgumentParser(description="Local support-ticket triage web app")
     parser.add_argument("--host", help="bind address (default 127.0.0.1)")
     parser.add_argument("--port", type=int, help="port (default 7860)")
@@ -359,14 +490,10 @@ def main() -> None:
     args = parser.parse_args()
     settings = get_settings(host=args.host, port=args.port, model=args.model, mode=args.mode)
     print(f"Loading models (mode {settings.mode}, model {settings.model}) ...", flush=True)
-    demo = build_app(build_triager(settings))
-    user, password = os.environ.get("TRIAGE_AUTH_USER"), os.environ.get("TRIAGE_AUTH_PASSWORD")
-    theme = gr.themes.Default(font=["system-ui", "sans-serif"], font_mono=["ui-monospace", "monospace"])
-    print(f"Ready on http://{settings.host}:{settings.port}", flush=True)
-    demo.queue(default_concurrency_limit=1).launch(
-        server_name=settings.host, server_port=settings.port, share=False, show_error=True, theme=theme,
-        auth=(user, password) if user and password else None, footer_links=[],
-    )
+    app = serve(build_triager(settings), settings)
+    print(f"Ready on http://{settings.host}:{settings.port}"
+          + ("" if settings.webhook_secret else " (webhooks off: set TRIAGE_WEBHOOK_SECRET)"), flush=True)
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")
 
 
 if __name__ == "__main__":

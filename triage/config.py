@@ -51,10 +51,18 @@ class Settings(BaseSettings):
     tuning_file: Path = Field(TUNING_FILE, description="Numbers chosen on the dev splits (scripts.tune_decide).")
     host: str = "127.0.0.1"
     port: int = 7860
+    webhook_secret: Optional[str] = Field(
+        None, description="Shared secret for helpdesk webhooks and POST /api/tickets; webhooks are off until it is set.")
+    queue_size: int = Field(1000, ge=1, description="Tickets waiting for the triage worker before accepting pauses.")
 
     @property
     def kb_path(self) -> Path:
         return Path(self.data_dir) / "kb"
+
+    @property
+    def store_path(self) -> Path:
+        """The store of triaged tickets (SQLite), next to the KB."""
+        return Path(self.data_dir) / "tickets.db"
 
 
 @lru_cache(maxsize=None)
