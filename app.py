@@ -417,7 +417,9 @@ def build_app(triager: Triager, store=None) -> gr.Blocks:
             button.click(app.triage, [text, subject, channel, tier, mrr, created], outputs, api_name="triage_ui")
             resolve.click(app.resolve, [masked, fb_category, fb_secondary, fb_urgency, fb_sentiment, fb_escalation,
                                         draft, prediction, result_json], kb_state, api_name="resolve")
-            api_in, api_subject, api_out = gr.Textbox(visible=False), gr.Textbox(visible=False), gr.JSON(visible=False)
+            # The subject has a default, so API clients may send the text alone: predict("text", api_name="/triage").
+            api_in, api_subject = gr.Textbox(visible=False), gr.Textbox(value="", visible=False)
+            api_out = gr.JSON(visible=False)
             api_button = gr.Button(visible=False)
             api_button.click(app.triage_api, [api_in, api_subject], api_out, api_name="triage")
         if store is not None:

@@ -94,6 +94,8 @@ def test_gradio_client_api_returns_the_triage_result(app_url):
     assert result["classification"]["urgency"] in ("P1", "P2", "P3", "P4")
     assert result["routing"]["team"] and result["mode"] == "hybrid"
     assert result["draft"]["text"] and result["draft"]["gate"]
+    text_only = client.predict("My invoice shows the wrong VAT number.", api_name="/triage")  # the text alone
+    assert text_only["classification"]["primary_category"] in ("billing", "account", "general", "technical")
 
 
 def test_eight_simultaneous_requests_all_succeed(app_url):
