@@ -87,6 +87,7 @@ class App:
             c.urgency, c.sentiment, f"{c.confidence} — {review}", c.summary,
             f"{result.risk_level}: " + (", ".join(result.escalation_signals) or "no phrase signals"),
             _fmt_signal(result.churn), _fmt_signal(result.upsell), routing, result.language, pii,
+            "Result for the ticket as submitted (masked text below).",
             result.masked_text, similar, decisions, timings, draft, draft_gate,
             json.loads(json.dumps(payloads, default=str)), result.model_dump(mode="json"),
             # feedback defaults
@@ -394,6 +395,7 @@ def build_app(triager: Triager, store=None) -> gr.Blocks:
                                        interactive=True, elem_id="out-draft")
                     draft_gate = gr.Textbox(label="Draft strategy and quality gate", interactive=False,
                                             elem_id="out-draft-gate")
+                    freshness = gr.Textbox(label="Result", interactive=False, elem_id="out-freshness")
                     masked = gr.Textbox(label="Masked text (all the model saw)", lines=4, interactive=False,
                                         elem_id="out-masked")
                     similar = gr.Dataframe(headers=SIMILAR_HEADERS, label="Similar resolved tickets", wrap=True)
@@ -412,9 +414,14 @@ def build_app(triager: Triager, store=None) -> gr.Blocks:
                 kb_state = gr.Textbox(label="Knowledge base", value=app.kb_status(), interactive=False, elem_id="kb-status")
             prediction = gr.State({})
             outputs = [category, urgency, sentiment, confidence, summary, risk, churn, upsell, routing, language, pii,
-                       masked, similar, decisions, timings, draft, draft_gate, helpdesk, result_json,
+                       freshness, masked, similar, decisions, timings, draft, draft_gate, helpdesk, result_json,
                        fb_category, fb_secondary, fb_urgency, fb_sentiment, fb_escalation, prediction]
-            button.click(app.triage, [text, subject, channel, tier, mrr, created], outputs, api_name="triage_ui")
+            # A new submission replaces a running one; editing the ticket marks the shown result as stale.
+            button.click(app.triage, [text, subject, channel, tier, mrr, created], outputs, api_name="triage_ui",
+                         trigger_mode="always_last")
+            stale = "STALE: the ticket was edited after this result; press Triage for a new one."
+            for box in (text, subject):
+                box.input(lambda: stale, None, freshness)
             resolve.click(app.resolve, [masked, fb_category, fb_secondary, fb_urgency, fb_sentiment, fb_escalation,
                                         draft, prediction, result_json], kb_state, api_name="resolve")
             # The subject has a default, so API clients may send the text alone: predict("text", api_name="/triage").

@@ -76,12 +76,17 @@ def test_browser_triage_shows_results_and_script_stays_text(app_url):
         page.wait_for_function("() => document.querySelector('#out-draft-gate textarea').value.includes('quality gate')",
                                timeout=60_000)
         assert page.locator("#out-draft-gate textarea").input_value().split(" ")[0] in ("composed", "llm", "clarify")
+        assert page.locator("#out-freshness textarea").input_value().startswith("Result for the ticket")
         page.wait_for_timeout(500)
         assert page.evaluate("() => window.__xss") is None  # the script never ran
         assert "<script>" in page.locator("#ticket textarea").input_value()  # shown as text in the box
         assert page.locator("script:has-text('window.__xss')").count() == 0  # never injected into the DOM
         SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SCREENSHOT), full_page=False)
+        page.locator("#ticket textarea").press("End")
+        page.locator("#ticket textarea").type(" More.")
+        page.wait_for_function("() => document.querySelector('#out-freshness textarea').value.startsWith('STALE')",
+                               timeout=30_000)
         browser.close()
     assert not external, f"the page requested outside loopback: {external[:5]}"
 
