@@ -270,8 +270,8 @@ class QueueView:
         draft = (r.get("draft") or {}).get("text", "")
         return (row["masked_text"], r, draft, c["primary_category"], c.get("secondary_category") or "none",
                 c["urgency"], c["sentiment"], c["escalation_risk"],
-                {k: c.get(k) for k in ("primary_category", "secondary_category", "urgency", "sentiment")}
-                | {"escalation": c.get("escalation_risk")})
+                {"category": c["primary_category"], "secondary_category": c.get("secondary_category"),
+                 "urgency": c["urgency"], "sentiment": c["sentiment"], "escalation": c["escalation_risk"]})
 
     def resolve(self, ticket_id, masked, category, secondary, urgency, sentiment, escalation, reply, prediction,
                 result, request: gr.Request):
@@ -356,6 +356,39 @@ def _queue_tab(view: QueueView, triager: Triager) -> None:
                                      prediction, result], status).then(view.list, filters, [table, counts])
 
 
+def insights(app: App):
+    """The Insights tab's data: corrections drift (patterns, by week, by category, a plot) and the
+    Guardian (churn) / Opportunity (upsell) alert lists from the ticket store."""
+    from triage.drift import alerts, drift_report, plot_weekly
+
+    report = drift_report(app.kb.corrections() if app.kb is not None else [])
+    rows = app.store.queue(limit=100_000) if app.store is not None else []
+    alert_rows = lambda kind: [[a["id"], a["received_at"], a["account_value"],  # noqa: E731
+                                "; ".join(f"{k}: {v}" for k, v in a["phrases"].items()), a["summary"]]
+                               for a in alerts(rows, kind)]
+    summary = (f"{report['resolved_with_prediction']} resolved with a prediction, {report['corrected']} corrected, "
+               f"{report['added_without_prediction']} added without one.")
+    return (summary, [[p["field"], p["predicted"], p["corrected"], p["count"]] for p in report["patterns"]],
+            [[w, v["corrected"], v["resolved"], v["rate"]] for w, v in report["by_week"].items()],
+            [[c, v["corrected"], v["resolved"], v["rate"]] for c, v in report["by_category"].items()],
+            plot_weekly(report) if report["by_week"] else None, alert_rows("churn"), alert_rows("upsell"))
+
+
+def _insights_tab(app: App) -> None:
+    with gr.Tab("Insights"):
+        refresh = gr.Button("Refresh", elem_id="insights-refresh")
+        summary = gr.Textbox(label="Corrections", interactive=False, elem_id="insights-summary")
+        patterns = gr.Dataframe(headers=["field", "predicted", "corrected", "count"], label="Most-corrected patterns")
+        with gr.Row():
+            weekly = gr.Dataframe(headers=["week", "corrected", "resolved", "rate"], label="By week")
+            by_category = gr.Dataframe(headers=["category", "corrected", "resolved", "rate"], label="By category")
+        plot = gr.Plot(label="Correction rate by week")
+        alert_headers = ["ticket", "received", "account value", "phrases that fired", "summary"]
+        guardian = gr.Dataframe(headers=alert_headers, label="Guardian: churn risk (newest first)", wrap=True)
+        opportunity = gr.Dataframe(headers=alert_headers, label="Opportunity: upsell (newest first)", wrap=True)
+        refresh.click(lambda: insights(app), None, [summary, patterns, weekly, by_category, plot, guardian, opportunity])
+
+
 def build_app(triager: Triager, store=None) -> gr.Blocks:
     app = App(triager, store)
     with gr.Blocks(title="Ticket triage (local)") as demo:
@@ -431,6 +464,7 @@ def build_app(triager: Triager, store=None) -> gr.Blocks:
             api_button.click(app.triage_api, [api_in, api_subject], api_out, api_name="triage")
         if store is not None:
             _queue_tab(QueueView(app), triager)
+        _insights_tab(app)
         with gr.Tab("Batch"):
             upload = gr.File(label="CSV or JSONL", file_types=[".csv", ".jsonl", ".json"])
             with gr.Row():
