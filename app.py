@@ -283,7 +283,7 @@ class QueueView:
 
 
 QUEUE_HEADERS = ["id", "due (UTC)", "overdue", "status", "team", "urgency", "category", "sentiment", "escalated",
-                 "review", "churn", "upsell", "source", "summary"]
+                 "review", "churn", "upsell", "source", "write-back", "summary"]
 
 
 def queue_rows(store, team="All", urgencies=(), review_only=False, escalated_only=False, signals_only=False,
@@ -311,7 +311,9 @@ def queue_rows(store, team="All", urgencies=(), review_only=False, escalated_onl
         per_team[row_team] = per_team.get(row_team, 0) + 1
         rows.append([t["id"], (due or "")[:16].replace("T", " "), "OVERDUE" if overdue else "", t["status"], row_team,
                      c.get("urgency"), c.get("primary_category"), c.get("sentiment"), bool(routing.get("escalated")),
-                     bool(c.get("needs_human_review")), churn, upsell, t["source"], c.get("summary") or t["subject"]])
+                     bool(c.get("needs_human_review")), churn, upsell, t["source"],
+                     (t.get("writeback") or "") + (f": {t['writeback_error']}" if t.get("writeback_error") else ""),
+                     c.get("summary") or t["subject"]])
     counts = ", ".join(f"{k}: {v}" for k, v in sorted(per_team.items())) or "no open tickets"
     return rows, f"{len(rows)} open tickets — {counts}"
 
@@ -510,9 +512,12 @@ def serve(triager: Triager, settings):
     from triage.service import intake_router
     from triage.ticket_store import TicketStore
     from triage.work_queue import WorkQueue
+    from triage.writeback import WriteBack
 
     store = TicketStore(settings.store_path)
-    work_queue = WorkQueue(store, triager, settings.queue_size).start()
+    writeback = (WriteBack(settings.zendesk_url, settings.freshdesk_url, settings.helpdesk_token)
+                 if settings.helpdesk_token and (settings.zendesk_url or settings.freshdesk_url) else None)
+    work_queue = WorkQueue(store, triager, settings.queue_size, writeback=writeback).start()
     api = FastAPI(title="Ticket triage")
     api.include_router(intake_router(store, work_queue, triager.prepare, settings.webhook_secret))
     user, password = os.environ.get("TRIAGE_AUTH_USER"), os.environ.get("TRIAGE_AUTH_PASSWORD")

@@ -12,6 +12,7 @@ import httpx
 import pytest
 import uvicorn
 from fastapi import FastAPI
+from fastapi.responses import JSONResponse
 
 from triage.intake import MAX_BODY_BYTES, zendesk_signature
 from triage.service import intake_router
@@ -158,3 +159,42 @@ def test_a_restart_keeps_the_queue(make_triager, tmp_path):
         assert [reopened.get(i)["status"] for i in ids] == ["new"] * 3
     finally:
         work_queue.stop()
+
+
+def test_write_back_retries_then_sends_and_records_failures_against_a_fake_helpdesk(make_triager, tmp_path):
+    """A fake Zendesk on loopback answers 503 twice, then 200; ticket 500 always fails: recorded, not lost."""
+    from fastapi import Request
+
+    from triage.writeback import WriteBack
+
+    calls = []
+    fake = FastAPI()
+
+    @fake.put("/api/v2/tickets/{ticket_id}.json")
+    async def update(ticket_id: str, request: Request):
+        calls.append((ticket_id, await request.json(), request.headers.get("authorization")))
+        if ticket_id == "500" or sum(1 for c in calls if c[0] == ticket_id) <= 2:
+            return JSONResponse({"error": "busy"}, status_code=503)
+        return {"ticket": {"id": ticket_id}}
+
+    server = uvicorn.Server(uvicorn.Config(fake, host="127.0.0.1", port=_free_port(), log_level="warning"))
+    threading.Thread(target=server.run, daemon=True).start()
+    while not server.started:
+        time.sleep(0.05)
+    triager = make_triager(mode="evidence")
+    store = TicketStore(tmp_path / "t.db")
+    writeback = WriteBack(zendesk_url=f"http://127.0.0.1:{server.config.port}", token="tok", backoff_s=0.01)
+    ok_id = store.accept("zendesk", "42", "The invoice export fails with error 500 since Monday")[0]
+    bad_id = store.accept("zendesk", "500", "Our whole shop is down, nobody can pay")[0]
+    work_queue = WorkQueue(store, triager, writeback=writeback).start()
+    try:
+        assert work_queue.join(120)
+        sent, failed = store.get(ok_id), store.get(bad_id)
+        assert (sent["writeback"], sent["writeback_attempts"]) == ("sent", 3)
+        assert failed["writeback"] == "failed" and failed["writeback_attempts"] == 4 and "503" in failed["writeback_error"]
+        body = next(c[1] for c in calls if c[0] == "42")["ticket"]
+        assert body["priority"] in ("urgent", "high", "normal", "low") and body["comment"]["public"] is False
+        assert calls[0][2] == "Bearer tok" and store.failed_writebacks() == [bad_id]
+    finally:
+        work_queue.stop()
+        server.should_exit = True

@@ -54,6 +54,9 @@ class Settings(BaseSettings):
     webhook_secret: Optional[str] = Field(
         None, description="Shared secret for helpdesk webhooks and POST /api/tickets; webhooks are off until it is set.")
     queue_size: int = Field(1000, ge=1, description="Tickets waiting for the triage worker before accepting pauses.")
+    zendesk_url: Optional[str] = Field(None, description="https://<subdomain>.zendesk.com: write triage back to Zendesk.")
+    freshdesk_url: Optional[str] = Field(None, description="https://<domain>.freshdesk.com: write triage back to Freshdesk.")
+    helpdesk_token: Optional[str] = Field(None, description="API token for the write-back (Zendesk OAuth bearer / Freshdesk API key).")
 
     @property
     def kb_path(self) -> Path:

@@ -91,11 +91,16 @@ class TicketStore:
         """Tickets accepted but not triaged yet (e.g. when the process stopped): the worker resumes them."""
         return [r["id"] for r in self.db.query("select id from tickets where status = 'queued' order by id")]
 
+    def failed_writebacks(self) -> list[int]:
+        """Triaged tickets whose write-back to the helpdesk failed (retried when the worker starts)."""
+        return [r["id"] for r in self.db.query("select id from tickets where writeback = 'failed' order by id")]
+
     def queue(self, statuses=("new", "in review"), limit: int = 1000) -> list[dict]:
         """Open tickets by SLA due time, overdue first (earliest due first; untriaged last)."""
         marks = ",".join("?" for _ in statuses)
         return list(self.db.query(
-            f"select id, source, external_id, subject, status, sla_due_at, received_at, result from tickets "
+            f"select id, source, external_id, subject, status, sla_due_at, received_at, result, writeback, "
+            f"writeback_error from tickets "
             f"where status in ({marks}) order by sla_due_at is null, sla_due_at, id limit ?", [*statuses, limit]))
 
     def count(self) -> int:

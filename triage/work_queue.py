@@ -7,20 +7,23 @@ import queue
 import threading
 import traceback
 
-from triage.schema import Ticket
+from triage.schema import Ticket, TriageResult
 from triage.ticket_store import TicketStore
 
 
 class WorkQueue:
-    def __init__(self, store: TicketStore, triager, maxsize: int = 1000, with_draft: bool = True):
+    def __init__(self, store: TicketStore, triager, maxsize: int = 1000, with_draft: bool = True, writeback=None):
         self.store, self.triager, self.with_draft = store, triager, with_draft
+        self.writeback = writeback  # triage.writeback.WriteBack, or None when no helpdesk is configured
         self._queue: queue.Queue[int] = queue.Queue(maxsize=maxsize)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._work, name="triage-worker", daemon=True)
+        self._retry_writebacks: list[int] = []
 
     def start(self) -> "WorkQueue":
         for ticket_id in self.store.queued_ids():
             self.submit(ticket_id)
+        self._retry_writebacks = self.store.failed_writebacks() if self.writeback else []
         self._thread.start()
         return self
 
@@ -52,6 +55,10 @@ class WorkQueue:
         return done.wait(timeout)
 
     def _work(self) -> None:
+        for ticket_id in self._retry_writebacks:  # failed write-backs are retried, never dropped
+            row = self.store.get(ticket_id)
+            if row and row["result"]:
+                self._write_back(ticket_id, row, TriageResult.model_validate(row["result"]))
         while not self._stop.is_set():
             try:
                 ticket_id = self._queue.get(timeout=1.0)
@@ -76,3 +83,10 @@ class WorkQueue:
         except Exception as exc:  # one bad ticket must not stop the worker; the error is kept
             self.store.record_failure(ticket_id, f"{type(exc).__name__}: {exc}")
             traceback.print_exc()
+            return
+        self._write_back(ticket_id, row, result)
+
+    def _write_back(self, ticket_id: int, row: dict, result: TriageResult) -> None:
+        if self.writeback is not None and self.writeback.handles(row["source"]):
+            state, error, attempts = self.writeback.send(row["source"], row["external_id"], result)
+            self.store.record_writeback(ticket_id, state, error, attempts)
