@@ -57,3 +57,24 @@ def test_insights_tab_data_from_the_kb_log_and_a_real_ticket_store(tmp_path):
     assert patterns == [["category", "billing", "general", 1]] and weekly == [["2026-W45", 1, 1, 1.0]]
     assert plot is not None and guardian == [[ticket_id, guardian[0][1], 900, "cancel: will cancel", "Threat"]]
     assert opportunity == []
+
+
+def test_queue_view_orders_by_sla_due_overdue_first_and_filters(tmp_path):
+    from datetime import datetime, timezone
+
+    from triage.queue_view import queue_rows
+    from triage.ticket_store import TicketStore
+
+    store = TicketStore(tmp_path / "t.db")
+    for ext, due, team, urgency in [("a", "2026-12-03T10:00:00+00:00", "Billing", "P3"),
+                                    ("b", "2026-12-01T10:00:00+00:00", "Engineering on-call", "P1"),
+                                    ("c", "2026-12-02T12:00:00+00:00", "Billing", "P2")]:
+        tid, _ = store.accept("api", ext, "masked")
+        store.record_result(tid, {"classification": {"urgency": urgency, "primary_category": "billing"},
+                                  "routing": {"queue": team, "due_at": due, "escalated": urgency == "P1"}})
+    now = datetime(2026, 12, 2, 9, 0, tzinfo=timezone.utc)
+    rows, counts = queue_rows(store, now=now)
+    assert [r[1][:10] for r in rows] == ["2026-12-01", "2026-12-02", "2026-12-03"] and rows[0][2] == "OVERDUE"
+    assert counts == "3 open tickets — Billing: 2, Engineering on-call: 1"
+    assert [r[5] for r in queue_rows(store, team="Billing", now=now)[0]] == ["P2", "P3"]
+    assert [r[5] for r in queue_rows(store, escalated_only=True, now=now)[0]] == ["P1"]
