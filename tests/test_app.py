@@ -23,11 +23,8 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def app_url(tmp_path_factory):
+def _start_app(log: Path, env: dict):
     port = _free_port()
-    log = tmp_path_factory.mktemp("app") / "app.log"
-    env = dict(os.environ)
     with log.open("w") as fh:
         proc = subprocess.Popen([sys.executable, "app.py", "--port", str(port)], cwd=ROOT, env=env,
                                 stdout=fh, stderr=subprocess.STDOUT)
@@ -44,7 +41,26 @@ def app_url(tmp_path_factory):
     else:
         proc.kill()
         pytest.fail(f"app did not start:\n{log.read_text()[-3000:]}")
+    return proc, url
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory):
+    proc, url = _start_app(tmp_path_factory.mktemp("app") / "app.log", dict(os.environ))
     yield url
+    proc.terminate()
+    proc.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def queue_app(tmp_path_factory):
+    """The app over a copy of the KB in a temporary data folder (resolving writes to it), with the
+    intake on: (url, secret, data folder)."""
+    data = tmp_path_factory.mktemp("data")
+    shutil.copytree(ROOT / "data" / "kb", data / "kb")
+    env = {**os.environ, "TRIAGE_DATA_DIR": str(data), "TRIAGE_WEBHOOK_SECRET": "queue-test", "TRIAGE_MODE": "evidence"}
+    proc, url = _start_app(data / "app.log", env)
+    yield url, "queue-test", data
     proc.terminate()
     proc.wait(timeout=30)
 
@@ -116,3 +132,45 @@ def test_eight_simultaneous_requests_all_succeed(app_url):
     assert len(results) == 8
     assert all(r["classification"]["primary_category"] for r in results)
     assert Client(app_url, verbose=False).predict("Still alive? The app crashes on start.", "", api_name="/triage")
+
+
+def test_queue_tab_in_a_browser_opens_a_webhook_ticket_and_resolving_grows_the_kb(queue_app):
+    if CHROMIUM is None:
+        if os.environ.get("TRIAGE_REQUIRE_BROWSER"):
+            pytest.fail("Chromium is required here (TRIAGE_REQUIRE_BROWSER is set) but not installed")
+        pytest.skip("Chromium not found: install Debian's package (sudo apt-get install chromium)")
+    import httpx
+    from playwright.sync_api import sync_playwright
+
+    url, secret, _ = queue_app
+    posted = httpx.post(f"{url}api/tickets", json={"id": "q-1", "subject": "Refund",
+                                                   "text": "I was charged twice for my plan this month, please refund."},
+                        headers={"Authorization": f"Bearer {secret}"})
+    assert posted.status_code == 202
+    queue_id = posted.json()["queue_id"]
+    deadline = time.time() + 120
+    while httpx.get(f"{url}api/tickets/{queue_id}", headers={"Authorization": f"Bearer {secret}"}).json()["status"] != "new":
+        assert time.time() < deadline, "the worker did not triage the ticket"
+        time.sleep(1)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox", "--disable-gpu"])
+        page = browser.new_page(viewport={"width": 1400, "height": 1700})
+        page.goto(url)
+        before = int(page.locator("#status textarea").input_value().split("knowledge base ")[1].split()[0])
+        page.get_by_role("tab", name="Queue").click()
+        page.locator("#queue-refresh").click()
+        page.wait_for_function("() => document.querySelector('#queue-counts textarea').value.startsWith('1 open')",
+                               timeout=30_000)
+        page.locator("#queue-id input").fill(str(queue_id))
+        page.locator("#queue-open").click()
+        page.wait_for_function("() => document.querySelector('#queue-draft textarea').value.length > 20", timeout=30_000)
+        page.locator("#queue-resolve").click()
+        page.wait_for_function("() => document.querySelector('#queue-status textarea').value.includes('Stored')",
+                               timeout=60_000)
+        after = int(page.locator("#queue-status textarea").input_value().split("Knowledge base: ")[1].split()[0])
+        page.wait_for_function("() => document.querySelector('#queue-counts textarea').value.startsWith('0 open')",
+                               timeout=30_000)
+        browser.close()
+    assert after == before + 1
+    got = httpx.get(f"{url}api/tickets/{queue_id}", headers={"Authorization": f"Bearer {secret}"}).json()
+    assert got["status"] == "resolved" and got["resolved_by"]
