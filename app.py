@@ -335,7 +335,8 @@ def insights(app: App):
                                for a in alerts(rows, kind)]
     summary = (f"{report['resolved_with_prediction']} resolved with a prediction, {report['corrected']} corrected, "
                f"{report['added_without_prediction']} added without one.")
-    return (summary, [[p["field"], p["predicted"], p["corrected"], p["count"]] for p in report["patterns"]],
+    confusion = [[f, c["predicted"], c["corrected"], c["count"]] for f, cells in report["confusion"].items() for c in cells]
+    return (summary, [[p["field"], p["predicted"], p["corrected"], p["count"]] for p in report["patterns"]], confusion,
             [[w, v["corrected"], v["resolved"], v["rate"]] for w, v in report["by_week"].items()],
             [[c, v["corrected"], v["resolved"], v["rate"]] for c, v in report["by_category"].items()],
             plot_weekly(report) if report["by_week"] else None, alert_rows("churn"), alert_rows("upsell"))
@@ -346,6 +347,8 @@ def _insights_tab(app: App) -> None:
         refresh = gr.Button("Refresh", elem_id="insights-refresh")
         summary = gr.Textbox(label="Corrections", interactive=False, elem_id="insights-summary")
         patterns = gr.Dataframe(headers=["field", "predicted", "corrected", "count"], label="Most-corrected patterns")
+        confusion = gr.Dataframe(headers=["field", "predicted", "corrected", "count"],
+                                 label="Per-field confusion (every resolved ticket, corrected or not)")
         with gr.Row():
             weekly = gr.Dataframe(headers=["week", "corrected", "resolved", "rate"], label="By week")
             by_category = gr.Dataframe(headers=["category", "corrected", "resolved", "rate"], label="By category")
@@ -353,7 +356,8 @@ def _insights_tab(app: App) -> None:
         alert_headers = ["ticket", "received", "account value", "phrases that fired", "summary"]
         guardian = gr.Dataframe(headers=alert_headers, label="Guardian: churn risk (newest first)", wrap=True)
         opportunity = gr.Dataframe(headers=alert_headers, label="Opportunity: upsell (newest first)", wrap=True)
-        refresh.click(lambda: insights(app), None, [summary, patterns, weekly, by_category, plot, guardian, opportunity])
+        refresh.click(lambda: insights(app), None,
+                      [summary, patterns, confusion, weekly, by_category, plot, guardian, opportunity])
 
 
 def build_app(triager: Triager, store=None) -> gr.Blocks:

@@ -19,6 +19,11 @@ def markdown(report: dict, guardian: list, opportunity: list) -> str:
              f"{report['corrected']} corrected; {report['added_without_prediction']} added without one.", "",
              "## Most-corrected patterns", "", "| field | predicted | corrected | count |", "|---|---|---|---|"]
     lines += [f"| {p['field']} | {p['predicted']} | {p['corrected']} | {p['count']} |" for p in report["patterns"]]
+    for field, cells in report["confusion"].items():
+        if cells:
+            lines += ["", f"## Confusion: {field} (predicted → corrected)", "", "| predicted | corrected | count |",
+                      "|---|---|---|"]
+            lines += [f"| {c['predicted']} | {c['corrected']} | {c['count']} |" for c in cells]
     lines += ["", "## By week", "", "| week | corrected | resolved | rate |", "|---|---|---|---|"]
     lines += [f"| {w} | {v['corrected']} | {v['resolved']} | {v['rate']} |" for w, v in report["by_week"].items()]
     lines += ["", "## By category (final)", "", "| category | corrected | resolved | rate |", "|---|---|---|---|"]

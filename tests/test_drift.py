@@ -52,7 +52,8 @@ def test_insights_tab_data_from_the_kb_log_and_a_real_ticket_store(tmp_path):
                                               "account_value": 900}, "classification": {"summary": "Threat"}})
     app = App.__new__(App)
     app.kb, app.store = CorrectionsOnly(), store
-    summary, patterns, weekly, _, plot, guardian, opportunity = insights(app)
+    summary, patterns, confusion, weekly, _, plot, guardian, opportunity = insights(app)
+    assert confusion == [["category", "billing", "general", 1]]
     assert summary.startswith("1 resolved with a prediction, 1 corrected")
     assert patterns == [["category", "billing", "general", 1]] and weekly == [["2026-W45", 1, 1, 1.0]]
     assert plot is not None and guardian == [[ticket_id, guardian[0][1], 900, "cancel: will cancel", "Threat"]]
