@@ -4,7 +4,8 @@ from datetime import datetime, timezone
 import pytest
 
 from triage.business_signals import churn_risk, upsell_opportunity
-from triage.draft import Drafter, is_vague, limit_words, remove_repetition
+from triage.draft import Drafter, limit_words, remove_repetition
+from triage.preprocess import is_vague
 from triage.grounding import grounding_check
 from triage.escalation import escalation_signals, risk_level
 from triage.routing import RoutingConfigError, load_routing, route
@@ -49,7 +50,7 @@ def test_vague_tickets_get_a_clarification_without_model_call():
 
     drafter = Drafter(NoLLM(), kb=None)
     for text in ("help", "???", "nothing works", "Hilfe!"):
-        assert is_vague(text)
+        assert is_vague(text, 3)
         d = drafter.draft(text, "de" if text == "Hilfe!" else "en", "neutral", "P3", "general")
         assert d.clarification and d.strategy == "clarify"
     assert "Fehlermeldung" in drafter.draft("Hilfe!", "de", "neutral", "P3", "general").text

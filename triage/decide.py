@@ -7,12 +7,12 @@ How the votes combine and which rules stay are data (`triage/tuning.json`, writt
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass, field
 
 from triage.config import Tuning, default_tuning
 from triage.escalation import escalation_signals
 from triage.evidence import Evidence
+from triage.preprocess import is_vague
 from triage.rules import is_feature_request_phrasing, p1_signals
 from triage.schema import Decision
 
@@ -24,11 +24,6 @@ class Decided:
     escalation_signals: list = field(default_factory=list)
     p1_signals: list = field(default_factory=list)
     vague: bool = False
-
-
-def is_vague(text: str, max_words: int) -> bool:
-    """The one definition of a ticket too short to judge."""
-    return len(re.findall(r"\w+", text)) <= max_words
 
 
 def combine(evidence_probs: dict, vote_probs: dict | None, weight: float) -> dict:

@@ -14,12 +14,11 @@ from pydantic import BaseModel, Field
 from triage.compose import clarification, compose_reply, customer_steps
 from triage.draft_checks import failed_checks
 from triage.grounding import RemovedItem, grounding_check
+from triage.preprocess import is_vague
 
 MAX_WORDS = 150
 LANGUAGE_NAMES = {"en": "English", "es": "Spanish", "de": "German", "fr": "French", "pt": "Portuguese",
                   "it": "Italian", "nl": "Dutch"}
-VAGUE_RE = re.compile(r"^\W*(help|hello|hi|\?+|nothing works|it doesn'?t work|not working|broken|urgent|asap|"
-                      r"ayuda|hilfe|aide|ajuda|aiuto|hulp)\W*$", re.IGNORECASE)
 STRATEGIES = ("composed", "generate")
 
 
@@ -71,10 +70,6 @@ def limit_words(text: str, max_words: int = MAX_WORDS) -> str:
     return (cut[: end + 1] if end > len(cut) // 2 else cut + "…").strip()
 
 
-def is_vague(text: str) -> bool:
-    return bool(VAGUE_RE.match(text.strip())) or len(re.findall(r"\w+", text)) <= 2
-
-
 DRAFT_SYSTEM = ("You are a customer support agent writing a reply to a customer. Use only facts from the customer's "
                 "ticket and from the resolutions of similar tickets. Never invent links, e-mail addresses, phone "
                 "numbers, prices, dates or order numbers: write placeholders such as [ORDER NUMBER], [DATE] or "
@@ -105,7 +100,8 @@ def draft_prompt(llm, ticket_text: str, language: str, sentiment: str, shown: li
 
 class Drafter:
     def __init__(self, llm, kb, retrieval_k: int = 3, max_tokens: int = 120, auto_reply=None,
-                 steps_min_similarity: float = 0.75, strategy: Literal["composed", "generate"] = "composed"):
+                 steps_min_similarity: float = 0.75, strategy: Literal["composed", "generate"] = "composed",
+                 vague_max_words: int = 3):
         if strategy not in STRATEGIES:
             raise ValueError(f"draft strategy must be one of {', '.join(STRATEGIES)}, not {strategy!r}")
         self.llm, self.kb, self.k, self.max_tokens = llm, kb, retrieval_k, max_tokens
@@ -113,6 +109,7 @@ class Drafter:
         # A resolved ticket in the same language at least this similar lends its customer-facing steps.
         self.steps_min_similarity = steps_min_similarity
         self.strategy = strategy
+        self.vague_max_words = vague_max_words  # Tuning.vague_max_words: the same definition decide uses
         self._prefix: str | None = None  # rendered system prompt, computed on the first generated draft
 
     def context(self, vector, category: str) -> list:
@@ -127,7 +124,7 @@ class Drafter:
         nearest = context[0].similarity if context else None
         auto = bool(self.auto_reply and nearest is not None and nearest >= self.auto_reply.min_similarity
                     and urgency in self.auto_reply.urgencies)
-        if vague or is_vague(ticket_text):
+        if vague or is_vague(ticket_text, self.vague_max_words):
             text = clarification(language)
             yield text
             yield self._final(text, ticket_text, language, [ticket_text], start, clarification=True, strategy="clarify")

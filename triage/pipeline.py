@@ -58,7 +58,7 @@ class Triager:
         c, evidence = result.classification, labels.evidence
         start = time.perf_counter()
         final = None
-        vague = evidence is not None and c.needs_human_review and len(result.masked_text.split()) <= 3
+        vague = labels.decided is not None and labels.decided.vague  # decide's flag; the drafter checks again without it
         for item in self.drafter.stream(result.masked_text, result.language, c.sentiment, c.urgency,
                                         c.primary_category, evidence.vector if evidence else None, vague=vague):
             if isinstance(item, Draft):

@@ -119,3 +119,9 @@ def truncate_to_tokens(
     if len(tokens) <= max_tokens:
         return head, True
     return detokenize(tokens[:max_tokens]).strip(), True
+
+
+def is_vague(text: str, max_words: int) -> bool:
+    """The one definition of a ticket too short to judge (decide flags it for review, the drafter
+    asks for details instead of guessing): at most `max_words` words (Tuning.vague_max_words)."""
+    return len(re.findall(r"\w+", text)) <= max_words

@@ -66,7 +66,7 @@ def build_triager(settings: Settings | None = None, mode: str | None = None, kb=
     draft_llm = None
     if llm is not None and settings.draft_strategy == "generate":
         draft_llm = _base_llm(settings, card["base"]) if card and card.get("base") else llm
-    drafter = _drafter(settings, draft_llm, kb, routing_config) if kb is not None else None
+    drafter = _drafter(settings, draft_llm, kb, routing_config, tuning.vague_max_words) if kb is not None else None
     preparer = Preparer(settings.max_ticket_tokens, llm.tokenize if llm else None, llm.detokenize if llm else None,
                         masker(settings))
     return Triager(settings, labeler, preparer, routing_config, llm=llm, kb=kb,
@@ -86,12 +86,12 @@ def _base_llm(settings: Settings, base: str):
     return get_llm(base, settings.data_dir, settings.n_threads, settings.n_ctx, settings.reuse_prefix_cache)
 
 
-def _drafter(settings: Settings, llm, kb, routing_config):
+def _drafter(settings: Settings, llm, kb, routing_config, vague_max_words: int):
     from triage.draft import Drafter
 
     return Drafter(llm, kb, settings.retrieval_k, max_tokens=settings.draft_max_tokens,
                    auto_reply=routing_config.auto_reply, steps_min_similarity=settings.draft_steps_min_similarity,
-                   strategy=settings.draft_strategy)
+                   strategy=settings.draft_strategy, vague_max_words=vague_max_words)
 
 
 def run_in_batches(triager, rows: Sequence, batch_size: int = 64, workers: int = 1) -> Iterator[tuple[list, list]]:
