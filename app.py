@@ -283,6 +283,16 @@ class QueueView:
         return status
 
 
+def _label_inputs():
+    """The correction row shared by the Triage tab's feedback and the Queue tab: category,
+    secondary, urgency, sentiment, escalation."""
+    with gr.Row():
+        return (gr.Dropdown(list(CATEGORIES), label="Category"),
+                gr.Dropdown(["none", *CATEGORIES], label="Secondary", value="none"),
+                gr.Dropdown(list(URGENCIES), label="Urgency"), gr.Dropdown(list(SENTIMENTS), label="Sentiment"),
+                gr.Checkbox(label="Escalation"))
+
+
 def _queue_tab(view: QueueView, triager: Triager) -> None:
     """Tickets from helpdesk webhooks and the API, by SLA due time; open one, edit, resolve."""
     teams = ["All", *sorted({t for rule in triager.routing_config.teams.values() for t in (rule.team, rule.escalation_team)}),
@@ -302,12 +312,7 @@ def _queue_tab(view: QueueView, triager: Triager) -> None:
             open_button = gr.Button("Open", elem_id="queue-open")
         masked = gr.Textbox(label="Ticket (masked)", lines=5, interactive=False, elem_id="queue-masked")
         draft = gr.Textbox(label="Reply draft (edit before sending)", lines=6, interactive=True, elem_id="queue-draft")
-        with gr.Row():
-            category = gr.Dropdown(list(CATEGORIES), label="Category")
-            secondary = gr.Dropdown(["none", *CATEGORIES], label="Secondary", value="none")
-            urgency = gr.Dropdown(list(URGENCIES), label="Urgency")
-            sentiment = gr.Dropdown(list(SENTIMENTS), label="Sentiment")
-            escalation = gr.Checkbox(label="Escalation")
+        category, secondary, urgency, sentiment, escalation = _label_inputs()
         resolve = gr.Button("Resolve (store in knowledge base)", variant="primary", elem_id="queue-resolve")
         status = gr.Textbox(label="Knowledge base", interactive=False, elem_id="queue-status")
         result = gr.JSON(label="Full result")
@@ -408,12 +413,7 @@ def build_app(triager: Triager, store=None) -> gr.Blocks:
                     helpdesk = gr.JSON(label="Helpdesk update preview (nothing is sent)")
                     result_json = gr.JSON(label="Full result", visible=False)
             with gr.Accordion("Feedback: accept or correct, then resolve", open=True):
-                with gr.Row():
-                    fb_category = gr.Dropdown(list(CATEGORIES), label="Category")
-                    fb_secondary = gr.Dropdown(["none", *CATEGORIES], label="Secondary", value="none")
-                    fb_urgency = gr.Dropdown(list(URGENCIES), label="Urgency")
-                    fb_sentiment = gr.Dropdown(list(SENTIMENTS), label="Sentiment")
-                    fb_escalation = gr.Checkbox(label="Escalation")
+                fb_category, fb_secondary, fb_urgency, fb_sentiment, fb_escalation = _label_inputs()
                 resolve = gr.Button("Resolve (store in knowledge base)", elem_id="resolve-button")
                 kb_state = gr.Textbox(label="Knowledge base", value=app.kb_status(), interactive=False, elem_id="kb-status")
             prediction = gr.State({})
