@@ -110,6 +110,18 @@ def needs_build(kb_path: Path) -> str | None:
 OUT_OF_DATE = "out of date with the shipped data"
 
 
+def build_if_needed(path: Path, quiet: bool = False) -> dict | None:
+    """Build the KB when it is missing or broken, update it when the shipped data or the masking
+    code changed (only new or changed rows are embedded); None when it is up to date."""
+    reason = needs_build(path)
+    if reason is None:
+        return None
+    if not quiet:
+        print(f"knowledge base at {path} is {reason}: {'updating' if reason == OUT_OF_DATE else 'rebuilding'}",
+              flush=True)
+    return build(path, rebuild=reason not in ("missing", OUT_OF_DATE), quiet=quiet)
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--kb", help="KB folder (default: TRIAGE_DATA_DIR/kb)")
@@ -117,16 +129,10 @@ def main(argv=None) -> int:
     parser.add_argument("--if-needed", action="store_true", help="only build when missing or unreadable")
     args = parser.parse_args(argv)
     path = Path(args.kb) if args.kb else get_settings().kb_path
-    rebuild = args.rebuild
-    if args.if_needed:
-        reason = needs_build(path)
-        if reason is None:
-            print(f"knowledge base at {path} is present and readable")
-            return 0
-        print(f"knowledge base at {path} is {reason}: {'updating' if reason == OUT_OF_DATE else 'rebuilding'}",
-              flush=True)
-        rebuild = reason not in ("missing", OUT_OF_DATE)  # an update embeds only new or changed rows
-    report = build(path, rebuild)
+    report = build_if_needed(path) if args.if_needed else build(path, args.rebuild)
+    if report is None:
+        print(f"knowledge base at {path} is present and readable")
+        return 0
     for key, value in report.items():
         print(f"{key}: {value}")
     return 0

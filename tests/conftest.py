@@ -21,14 +21,12 @@ def real_triager():
 @pytest.fixture(scope="session")
 def project_kb():
     """The project's real LanceDB knowledge base (built first if missing)."""
-    from scripts.build_kb import OUT_OF_DATE, build, needs_build
+    from scripts.build_kb import build_if_needed
     from triage.config import get_settings
     from triage.wiring import open_kb
 
     settings = get_settings()
-    reason = needs_build(settings.kb_path)
-    if reason:  # as `make kb`: an out-of-date KB is updated (only changed rows re-embedded), a broken one rebuilt
-        build(settings.kb_path, rebuild=reason not in ("missing", OUT_OF_DATE), quiet=True)
+    build_if_needed(settings.kb_path, quiet=True)  # as `make kb`
     return open_kb(settings, threads=1)
 
 

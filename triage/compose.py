@@ -49,10 +49,8 @@ def customer_steps(resolution: str, language: str, max_steps: int = MAX_STEPS) -
     return out
 
 
-def compose_reply(language: str, category: str, sentiment: str, urgency: str, steps: list[str] | None = None,
-                  acknowledgement: str | None = None) -> str:
-    """The full reply, one paragraph per part. `acknowledgement` replaces the category sentence
-    (e.g. one the model wrote and the checks accepted)."""
+def compose_reply(language: str, category: str, sentiment: str, urgency: str, steps: list[str] | None = None) -> str:
+    """The full reply, one paragraph per part."""
     b = blocks(language)
     tone = "upset" if sentiment in UPSET else "positive" if sentiment == "positive" else "calm"
     if is_praise(category, sentiment, urgency):
@@ -60,7 +58,7 @@ def compose_reply(language: str, category: str, sentiment: str, urgency: str, st
     cat = category if category in b["ask"] else "general"
     # A suggestion's acknowledgement already thanks them; an upset customer still gets the apology.
     opener = "" if cat == "feature_request" and tone != "upset" else b["opener"][tone] + " "
-    parts = [f"{opener}{acknowledgement or b['acknowledge'][cat]}"]
+    parts = [f"{opener}{b['acknowledge'][cat]}"]
     if steps:
         parts.append(" ".join([b["steps_intro"], *steps]))
     nxt = "urgent" if urgency == "P1" else "feature_request" if cat == "feature_request" else "normal"

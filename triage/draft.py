@@ -12,11 +12,10 @@ from typing import Iterator, Literal, Optional
 from pydantic import BaseModel, Field
 
 from triage.compose import clarification, compose_reply, customer_steps
-from triage.draft_checks import failed_checks
+from triage.draft_checks import MAX_WORDS, failed_checks
 from triage.grounding import RemovedItem, grounding_check
 from triage.preprocess import is_vague
 
-MAX_WORDS = 150
 LANGUAGE_NAMES = {"en": "English", "es": "Spanish", "de": "German", "fr": "French", "pt": "Portuguese",
                   "it": "Italian", "nl": "Dutch"}
 STRATEGIES = ("composed", "generate")
