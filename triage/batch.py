@@ -16,6 +16,7 @@ from tqdm import tqdm
 from triage.datasets import load_rows
 from triage.wiring import build_triager, run_in_batches
 
+ENGINES = ("local", "ray")
 CSV_FIELDS = ["id", "primary_category", "secondary_category", "subcategory", "urgency", "sentiment",
               "confidence", "needs_human_review", "escalation_risk", "summary", "language", "escalation_signals",
               "p1_signals", "pii_found", "similar_ticket_ids", "mode", "model", "truncated", "seconds", "masked_text"]
@@ -75,25 +76,47 @@ class Writer:
         self.fh.close()
 
 
+def split_results(rows, results) -> tuple[list[dict], list[dict]]:
+    """(flat records of the triaged rows, {id, reason} of the rows that raised), in input order."""
+    good = [flat_record(r.id, res) for r, res in zip(rows, results) if not isinstance(res, Exception)]
+    failed = [{"id": r.id, "reason": f"{type(res).__name__}: {res}"}
+              for r, res in zip(rows, results) if isinstance(res, Exception)]
+    return good, failed
+
+
+def local_batches(triager, rows, batch_size: int, workers: int):
+    """The local engine: (records, failures) per chunk, triaged in this process."""
+    for chunk, results in run_in_batches(triager, rows, batch_size, workers):
+        yield split_results(chunk, results)
+
+
 def triage_file(data: str, out: Path, text_cols: list[str], id_col: str | None, mode: str | None = None,
-                workers: int = 1, batch_size: int = 64, triager=None, quiet: bool = False) -> dict:
+                workers: int = 1, batch_size: int = 64, triager=None, quiet: bool = False,
+                engine: str = "local", address: str | None = None) -> dict:
+    """Triage every new row of `data` into `out`. engine "local" runs the pipeline in this process
+    (`workers` threads); "ray" runs it on Ray Data (`workers` actors, each loading the models once;
+    `address` an existing cluster, else a local Ray started here). Both write the same records."""
+    if engine not in ENGINES:
+        raise ValueError(f"Unknown engine {engine!r}: choose one of {', '.join(ENGINES)}.")
     rows, bad = load_rows(data, text_cols, id_col=id_col)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     done = repair_and_read_ids(out)
     todo = [r for r in rows if r.id not in done]
     errors_path = out.with_name(out.name + ".errors.jsonl")
-    triager = triager or build_triager(mode=mode)
+    if engine == "ray":
+        from triage.ray_engine import ray_batches
+
+        stream = ray_batches(todo, mode, batch_size, workers, address, quiet=quiet) if todo else iter(())
+    else:
+        stream = local_batches(triager or build_triager(mode=mode), todo, batch_size, workers)
     writer, errors = Writer(out), Writer(errors_path)
     errors.write([{"id": f"line-{b.line}", "reason": b.reason} for b in bad])
     counts = {"written": 0, "failed": 0}
 
     try:
-        with tqdm(total=len(todo), desc="triage", unit="ticket", disable=quiet) as bar:
-            for chunk, results in run_in_batches(triager, todo, batch_size, workers):
-                good = [flat_record(r.id, res) for r, res in zip(chunk, results) if not isinstance(res, Exception)]
-                failed = [{"id": r.id, "reason": f"{type(res).__name__}: {res}"}
-                          for r, res in zip(chunk, results) if isinstance(res, Exception)]
+        with tqdm(total=len(todo), desc=f"triage ({engine})", unit="ticket", disable=quiet) as bar:
+            for good, failed in stream:
                 writer.write(good)
                 errors.write(failed)
                 counts["written"] += len(good)
@@ -103,6 +126,4 @@ def triage_file(data: str, out: Path, text_cols: list[str], id_col: str | None, 
         writer.close()
         errors.close()
     return {"rows": len(rows), "skipped_already_done": len(done & {r.id for r in rows}), **counts,
-            "unreadable": len(bad), "out": str(out), "errors": str(errors_path)}
-
-
+            "unreadable": len(bad), "out": str(out), "errors": str(errors_path), "engine": engine}
