@@ -8,6 +8,7 @@ import json
 import os
 import tempfile
 import threading
+import time
 from datetime import datetime
 from pathlib import Path
 
@@ -21,7 +22,7 @@ from triage.datasets import load_rows
 from triage.labelers import MODES
 from triage.pipeline import Triager
 from triage.queue_view import QUEUE_HEADERS, queue_rows
-from triage.wiring import build_triager, run_in_batches
+from triage.wiring import TriagerInBackground, build_preparer, build_triager, run_in_batches
 from triage.schema import CATEGORIES, SENTIMENTS, URGENCIES, EmptyTicketError, Ticket
 
 EXAMPLES = [
@@ -48,10 +49,22 @@ def _fmt_signal(signal) -> str:
 
 class App:
     def __init__(self, triager: Triager, store=None):
-        self.triager = triager
-        self.kb = triager.kb
+        self.triager = triager  # a Triager, or a TriagerInBackground while the models load
         self.store = store  # triage.ticket_store.TicketStore: tickets from helpdesk webhooks and the API
         self._refresh_lock = threading.Lock()
+
+    @property
+    def kb(self):
+        return self.triager.kb
+
+    def status(self) -> str:
+        """The status line (waits for the models on a page opened while they load)."""
+        try:
+            t = self.triager.get() if hasattr(self.triager, "get") else self.triager
+        except Exception as exc:  # the models could not be loaded: say why on the page
+            return f"Not ready — {type(exc).__name__}: {exc}"
+        return (f"Ready — model {t.model_name}, mode {t.mode}, "
+                + (f"knowledge base {t.kb.count()} tickets" if t.kb else "no knowledge base"))
 
     # -- triage -------------------------------------------------------------
     def _ticket(self, text, subject, channel, tier, mrr, created) -> Ticket:
@@ -369,9 +382,9 @@ def build_app(triager: Triager, store=None) -> gr.Blocks:
     app = App(triager, store)
     with gr.Blocks(title="Ticket triage (local)") as demo:
         gr.Markdown("## Local ticket triage\nEverything runs on this machine; no ticket text leaves it.")
-        gr.Textbox(value=f"Ready — model {triager.model_name}, mode {triager.mode}, "
-                         + (f"knowledge base {triager.kb.count()} tickets" if triager.kb else "no knowledge base"),
-                   label="Status", interactive=False, elem_id="status")
+        # Filled on each page load (the models may still be loading when the page is first up).
+        status = gr.Textbox(value="Loading the models…", label="Status", interactive=False, elem_id="status")
+        demo.load(app.status, None, status)
         with gr.Tab("Triage"):
             with gr.Row():
                 with gr.Column(scale=1):
@@ -415,7 +428,8 @@ def build_app(triager: Triager, store=None) -> gr.Blocks:
             with gr.Accordion("Feedback: accept or correct, then resolve", open=True):
                 fb_category, fb_secondary, fb_urgency, fb_sentiment, fb_escalation = _label_inputs()
                 resolve = gr.Button("Resolve (store in knowledge base)", elem_id="resolve-button")
-                kb_state = gr.Textbox(label="Knowledge base", value=app.kb_status(), interactive=False, elem_id="kb-status")
+                kb_state = gr.Textbox(label="Knowledge base", value="", interactive=False, elem_id="kb-status")
+                demo.load(app.kb_status, None, kb_state)
             prediction = gr.State({})
             outputs = [category, urgency, sentiment, confidence, summary, risk, churn, upsell, routing, language, pii,
                        freshness, masked, similar, decisions, timings, draft, draft_gate, helpdesk, result_json,
@@ -488,7 +502,8 @@ def serve(triager: Triager, settings):
                  if settings.helpdesk_token and (settings.zendesk_url or settings.freshdesk_url) else None)
     work_queue = WorkQueue(store, triager, settings.queue_size, writeback=writeback).start()
     api = FastAPI(title="Ticket triage")
-    api.include_router(intake_router(store, work_queue, triager.prepare, settings.webhook_secret))
+    # The intake only cleans and masks: it answers at once, while the models may still be loading.
+    api.include_router(intake_router(store, work_queue, build_preparer(settings), settings.webhook_secret))
     user, password = os.environ.get("TRIAGE_AUTH_USER"), os.environ.get("TRIAGE_AUTH_PASSWORD")
     theme = gr.themes.Default(font=["system-ui", "sans-serif"], font_mono=["ui-monospace", "monospace"])
     demo = build_app(triager, store).queue(default_concurrency_limit=1)
@@ -506,8 +521,12 @@ def main() -> None:
     parser.add_argument("--mode", choices=MODES, help="default: TRIAGE_MODE or hybrid")
     args = parser.parse_args()
     settings = get_settings(host=args.host, port=args.port, model=args.model, mode=args.mode)
-    print(f"Loading models (mode {settings.mode}, model {settings.model}) ...", flush=True)
-    app = serve(build_triager(settings), settings)
+    print(f"Loading models in the background (mode {settings.mode}, model {settings.model}) ...", flush=True)
+    started = time.perf_counter()
+    triager = TriagerInBackground(settings).start()
+    triager.when_done(lambda exc: print(f"Models loaded in {time.perf_counter() - started:.1f} s" if exc is None
+                                        else f"error: the models could not be loaded: {exc}", flush=True))
+    app = serve(triager, settings)
     print(f"Ready on http://{settings.host}:{settings.port}"
           + ("" if settings.webhook_secret else " (webhooks off: set TRIAGE_WEBHOOK_SECRET)"), flush=True)
     uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")

@@ -123,6 +123,17 @@ class _PrefixKeepingLlama(llama_cpp.Llama):
         self.eval(tokens[self.n_tokens:])
 
 
+def _cache_outlines_kernel() -> None:
+    """Outlines masks logits with a numba kernel that is compiled on its first call in every process
+    (~0.3 s of each cold start); compile it once into numba's on-disk cache instead."""
+    try:
+        from outlines_core.kernels import numpy as kernels
+
+        kernels._apply_token_bitmask_inplace_kernel.enable_caching()
+    except (ImportError, AttributeError):  # another outlines-core layout: compile per process as before
+        pass
+
+
 class LlamaCppLLM(StructuredLLM):
     """A GGUF model with its chat template, structured (Outlines) and free generation."""
 
@@ -130,6 +141,7 @@ class LlamaCppLLM(StructuredLLM):
                  reuse_prefix: bool = True):
         import outlines
 
+        _cache_outlines_kernel()
         self.path = Path(model_path)
         self.name = self.path.stem
         self.n_threads = n_threads or physical_cores()

@@ -156,6 +156,9 @@ def test_queue_tab_in_a_browser_opens_a_webhook_ticket_and_resolving_grows_the_k
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox", "--disable-gpu"])
         page = browser.new_page(viewport={"width": 1400, "height": 1700})
         page.goto(url)
+        # the page is up before the models: its status line is filled once they are loaded
+        page.wait_for_function("() => document.querySelector('#status textarea')?.value?.startsWith('Ready')",
+                               timeout=120_000)
         before = int(page.locator("#status textarea").input_value().split("knowledge base ")[1].split()[0])
         page.get_by_role("tab", name="Queue").click()
         page.locator("#queue-refresh").click()

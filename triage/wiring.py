@@ -7,6 +7,8 @@ model and the Triager here, so each collaborator is constructed in one place.
 """
 from __future__ import annotations
 
+import threading
+from concurrent.futures import Future
 from typing import Iterator, Sequence
 
 from triage.config import Settings, get_settings, load_tuning
@@ -67,10 +69,54 @@ def build_triager(settings: Settings | None = None, mode: str | None = None, kb=
     if llm is not None and settings.draft_strategy == "generate":
         draft_llm = _base_llm(settings, card["base"]) if card and card.get("base") else llm
     drafter = _drafter(settings, draft_llm, kb, routing_config, tuning.vague_max_words) if kb is not None else None
-    preparer = Preparer(settings.max_ticket_tokens, llm.tokenize if llm else None, llm.detokenize if llm else None,
-                        masker(settings))
-    return Triager(settings, labeler, preparer, routing_config, llm=llm, kb=kb,
+    return Triager(settings, labeler, build_preparer(settings, llm), routing_config, llm=llm, kb=kb,
                    evidence=evidence, classifier=classifier, drafter=drafter)
+
+
+def build_preparer(settings: Settings, llm=None) -> Preparer:
+    """Cleaning, language and masking; with `llm`, also truncation to the model's token budget."""
+    return Preparer(settings.max_ticket_tokens, llm.tokenize if llm else None, llm.detokenize if llm else None,
+                    masker(settings))
+
+
+class TriagerInBackground:
+    """A server's Triager, built on a background thread so the page and the helpdesk intake answer
+    at once; whatever needs the triager first waits for it. Settings, mode and routing are known at
+    once (an invalid routing file still stops start-up)."""
+
+    def __init__(self, settings: Settings, mode: str | None = None):
+        from triage.routing import load_routing
+
+        self.settings, self.mode = settings, mode or settings.mode
+        self.routing_config = load_routing(settings.routing_file)
+        self._built: Future = Future()
+
+    def start(self) -> "TriagerInBackground":
+        threading.Thread(target=self._build, name="triager-loader", daemon=True).start()
+        return self
+
+    def _build(self) -> None:
+        try:
+            self._built.set_result(build_triager(self.settings, self.mode))
+        except BaseException as exc:  # handed to every caller of get(); the app shows it
+            self._built.set_exception(exc)
+
+    @property
+    def ready(self) -> bool:
+        return self._built.done()
+
+    def when_done(self, callback) -> None:
+        """callback(None) once built, or callback(exception) if building failed."""
+        self._built.add_done_callback(lambda built: callback(built.exception()))
+
+    def get(self, timeout: float | None = None):
+        """The built Triager (waits for it; raises what building it raised)."""
+        return self._built.result(timeout)
+
+    def __getattr__(self, name: str):
+        if name.startswith("_"):  # never wait for private or protocol lookups (copy, pickle)
+            raise AttributeError(name)
+        return getattr(self.get(), name)
 
 
 def masker(settings: Settings):
