@@ -8,6 +8,11 @@ STAMP := $(VENV)/.installed-requirements
 # llama.cpp's HF -> GGUF converter ships in the llama-cpp-python sdist (PyPI), with its gguf-py.
 LLAMA_VERSION := 0.3.36
 CONVERTER := data/tools/llama.cpp/convert_hf_to_gguf.py
+# llama-cpp-python builds from source where PyPI has no wheel: only the libraries we load (no
+# multimodal mtmd library; llama.cpp's tools, examples, tests and server are off as a subproject),
+# on every core.
+LLAMA_CMAKE_ARGS := -DLLAVA_BUILD=OFF -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_TOOLS=OFF -DLLAMA_BUILD_SERVER=OFF
+JOBS := $(shell nproc 2>/dev/null || echo 2)
 
 .PHONY: run test kb browser bench eval drafts train converter install clean
 
@@ -16,7 +21,7 @@ install: $(STAMP)
 $(STAMP): requirements.txt pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install -r requirements.txt
+	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" CMAKE_BUILD_PARALLEL_LEVEL=$(JOBS) $(BIN)/python -m pip install -r requirements.txt
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	@cp requirements.txt $(STAMP)
 

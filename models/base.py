@@ -56,8 +56,9 @@ class StructuredLLM(ABC):
     @abstractmethod
     def stream_text(self, prompt: str, max_tokens: int, stop: list[str] | None = None,
                     temperature: float = 0.3, repeat_penalty: float = 1.3,
-                    cached_prefix: str | None = None) -> Iterator[str]:
-        """Free text continuing `prompt`, piece by piece (reply drafts)."""
+                    cached_prefix: str | None = None, stats: dict | None = None) -> Iterator[str]:
+        """Free text continuing `prompt`, piece by piece (reply drafts); `stats`, when given, is
+        filled with the time breakdown (see LlamaCppLLM.stream_text)."""
 
     def on_worker(self, fn, *args, **kwargs):
         """Run fn where the backend runs its own calls (default: here)."""

@@ -123,6 +123,15 @@ class _PrefixKeepingLlama(llama_cpp.Llama):
         self.eval(tokens[self.n_tokens:])
 
 
+# llama.cpp's CPU backend keeps a team of OpenMP compute threads per calling thread. Driven from a
+# new thread per request (web server, draft streaming), decoding slowed from ~100 to ~55 tokens/s
+# after a few requests; and once a second model (the tuned classifier beside the drafting base
+# model) had computed on a thread of its own, the first decoded at 27 instead of 75 tokens/s from
+# then on (more OpenMP threads than cores: their barriers sleep instead of spinning). So every call
+# into every model of the process runs on this one thread, which also serialises them.
+_LLAMA_THREAD = ThreadPoolExecutor(max_workers=1, thread_name_prefix="llama")
+
+
 def _cache_outlines_kernel() -> None:
     """Outlines masks logits with a numba kernel that is compiled on its first call in every process
     (~0.3 s of each cold start); compile it once into numba's on-disk cache instead."""
@@ -170,11 +179,7 @@ class LlamaCppLLM(StructuredLLM):
         self.outlines_model = outlines.from_llamacpp(self.llama, chat_mode=False)
         self._generators: dict = {}
         self._prefix_states: dict = {}  # prompt prefix -> KV snapshot (see stream_text)
-        # llama.cpp's CPU backend keeps a team of compute threads per calling thread: driven from
-        # a new thread per request (web server, draft streaming), decoding slowed from ~100 to
-        # ~55 tokens/s after a few requests. Every model call therefore runs on this one thread,
-        # which also serialises them.
-        self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="llama")
+        self._worker = _LLAMA_THREAD
 
     # -- prompts and tokens -------------------------------------------------
     @property
@@ -285,33 +290,49 @@ class LlamaCppLLM(StructuredLLM):
 
     def stream_text(self, prompt: str, max_tokens: int, stop: list[str] | None = None,
                     temperature: float = 0.3, repeat_penalty: float = 1.3,
-                    cached_prefix: str | None = None) -> Iterator[str]:
+                    cached_prefix: str | None = None, stats: dict | None = None) -> Iterator[str]:
         """Free text, token by token (used for reply drafts). When `cached_prefix` (the start of
         `prompt`, e.g. a fixed system prompt) is given, its KV state is kept between calls and
         only the rest of the prompt is evaluated.
 
         The completion runs on the model's worker thread and hands pieces over a queue: a web
         server may resume this generator on another thread (or abandon it), so nothing may be
-        held across `yield`."""
+        held across `yield`. `stats`, when given, is filled with where the time went: KV state
+        saved/restored, prompt tokens and how many were evaluated, time to the first token, tokens
+        generated and the seconds they took."""
         pieces: queue.Queue = queue.Queue()
         done = object()
+        stats = {} if stats is None else stats
 
         def work():  # on self._worker
             # A draft's prompt shares little with the classification prompt; without the snapshot
             # the next ticket would re-evaluate the whole classification prefix (~470 tokens,
             # +1.9 s with SmolLM2).
             try:
+                start = time.perf_counter()
                 cached = self.llama.snapshot() if self.reuse_prefix else None
                 try:
                     if cached_prefix and self.reuse_prefix and prompt.startswith(cached_prefix):
                         self._load_prefix(cached_prefix)
+                    stats["prompt_tokens"], stats["prompt_tokens_evaluated"] = self._prompt_token_count(prompt)
+                    stats["state_s"] = time.perf_counter() - start
+                    first = None
+                    tokens = 0
                     for chunk in self.llama.create_completion(
                         prompt, max_tokens=max_tokens, temperature=temperature, stop=stop or [],
                         stream=True, seed=0, repeat_penalty=repeat_penalty,
                     ):
+                        first = first or time.perf_counter()
+                        tokens += 1
                         pieces.put(chunk["choices"][0]["text"])
+                    end = time.perf_counter()
+                    stats["first_token_s"] = (first or end) - start - stats["state_s"]
+                    stats["generated_tokens"] = tokens
+                    stats["generate_s"] = end - (first or end)
                 finally:
+                    restore_start = time.perf_counter()
                     self.llama.restore(cached) if cached else self.llama.reset()
+                    stats["state_s"] = stats.get("state_s", 0.0) + time.perf_counter() - restore_start
             except Exception as exc:  # surfaced to the consumer
                 pieces.put(exc)
             finally:

@@ -48,6 +48,7 @@ class FakeLLM(StructuredLLM):
         return [0.0 if c.strip() in scripted else -5.0 for c in continuations]
 
     def stream_text(self, prompt: str, max_tokens: int, stop=None, temperature: float = 0.3,
-                    repeat_penalty: float = 1.3, cached_prefix: str | None = None) -> Iterator[str]:
+                    repeat_penalty: float = 1.3, cached_prefix: str | None = None,
+                    stats: dict | None = None) -> Iterator[str]:
         self.prompts.append(prompt)
         yield from (w + " " for w in self.draft.split()[:max_tokens])

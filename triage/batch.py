@@ -9,6 +9,7 @@ import csv
 import json
 import os
 import threading
+import time
 from pathlib import Path
 
 from tqdm import tqdm
@@ -113,6 +114,7 @@ def triage_file(data: str, out: Path, text_cols: list[str], id_col: str | None, 
     writer, errors = Writer(out), Writer(errors_path)
     errors.write([{"id": f"line-{b.line}", "reason": b.reason} for b in bad])
     counts = {"written": 0, "failed": 0}
+    start, first_batch, after_first = time.perf_counter(), None, 0
 
     try:
         with tqdm(total=len(todo), desc=f"triage ({engine})", unit="ticket", disable=quiet) as bar:
@@ -122,8 +124,16 @@ def triage_file(data: str, out: Path, text_cols: list[str], id_col: str | None, 
                 counts["written"] += len(good)
                 counts["failed"] += len(failed)
                 bar.update(len(good) + len(failed))
+                if first_batch is None:
+                    first_batch = time.perf_counter()
+                else:
+                    after_first += len(good) + len(failed)
     finally:
         writer.close()
         errors.close()
+    end = time.perf_counter()
+    # Steady state: tickets after the first batch over the time they took (model loading excluded).
+    steady = round(after_first / (end - first_batch), 2) if first_batch and end > first_batch else None
     return {"rows": len(rows), "skipped_already_done": len(done & {r.id for r in rows}), **counts,
-            "unreadable": len(bad), "out": str(out), "errors": str(errors_path), "engine": engine}
+            "unreadable": len(bad), "out": str(out), "errors": str(errors_path), "engine": engine,
+            "seconds": round(end - start, 2), "steady_tickets_per_s": steady}

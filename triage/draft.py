@@ -36,6 +36,9 @@ class Draft(BaseModel):
     nearest_similarity: Optional[float] = None
     seconds: float = 0.0
     tokens: int = 0
+    breakdown: dict[str, float] = Field(default_factory=dict, description=(
+        "where a generated draft's time went: prompt_tokens(_evaluated), state_s (KV save/restore), "
+        "first_token_s (prompt evaluation), generate_s, tokens_per_s, checks_s (grounding + checks)"))
     grounding_sources: list[str] = Field(default_factory=list, exclude=True,
                                          description="texts the facts were checked against (not serialised)")
 
@@ -147,15 +150,19 @@ class Drafter:
         sources = [ticket_text] + [f"{h.text}\n{h.resolution}" for h in shown]
         if self._prefix is None:
             self._prefix = system_prefix(self.llm, DRAFT_SYSTEM)
-        text, tokens = "", 0
+        text, tokens, stats = "", 0, {}
         for piece in self.llm.stream_text(draft_prompt(self.llm, ticket_text, language, sentiment, shown),
                                           max_tokens=self.max_tokens, cached_prefix=self._prefix,
-                                          stop=["<|im_end|>", "<end_of_turn>", "P.S.", "\n\n\n"]):
+                                          stop=["<|im_end|>", "<end_of_turn>", "P.S.", "\n\n\n"], stats=stats):
             text += piece
             tokens += 1
             yield text
+        checks_start = time.perf_counter()
         generated = self._final(limit_words(remove_repetition(text)), ticket_text, language, sources, start,
                                 grounded_on=[h.id for h in shown], strategy="llm", tokens=tokens, **common)
+        generated.breakdown = {**stats, "checks_s": time.perf_counter() - checks_start}
+        if stats.get("generate_s"):
+            generated.breakdown["tokens_per_s"] = max(0, stats["generated_tokens"] - 1) / stats["generate_s"]
         if not generated.checks_failed:
             yield generated
             return
@@ -163,6 +170,7 @@ class Drafter:
         final = self._final(composed, ticket_text, language, composed_sources, start,
                             grounded_on=[h.id for h in used], tokens=tokens, **common)
         final.replaced_checks = generated.checks_failed
+        final.breakdown = generated.breakdown
         final.gate = f"generated draft replaced by the composed reply: it failed {', '.join(generated.checks_failed)}"
         yield final
 
