@@ -92,8 +92,12 @@ class TicketEmbedder:
     name = "minilm+use-m3"
 
     def __init__(self, threads: int = 2):
-        self.minilm = Embedder(threads=threads)
         self.use = USEEmbedder(threads=max(1, threads))
+        # USE reads its weights on first use (~0.7 s): do that while torch and MiniLM load (~4 s).
+        warm = threading.Thread(target=self.use.encode, args=(["warm-up"],), name="use-warm-up", daemon=True)
+        warm.start()
+        self.minilm = Embedder(threads=threads)
+        warm.join()
         self.dim = self.minilm.dim + self.use.dim
 
     def encode(self, texts: list[str], threads: int | None = None) -> np.ndarray:
