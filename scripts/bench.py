@@ -47,14 +47,19 @@ def load_tickets(n: int, seed: int) -> list[str]:
 FIRST_TICKET = "My invoice shows a double charge this month."
 
 
-def cold_start_seconds(model: str | None) -> float:
-    """Process start to first printed result, through the CLI (the default mode)."""
-    cmd = [sys.executable, "-m", "triage", FIRST_TICKET]
-    if model:
-        cmd += ["--model", model]
+def cold_start_seconds(model: str | None) -> tuple[float, float]:
+    """(process start to the printed result, to the process's exit), through the CLI in the default
+    mode; the difference is the interpreter tearing down torch, LanceDB and llama.cpp."""
+    cmd = [sys.executable, "-m", "triage", FIRST_TICKET] + (["--model", model] if model else [])
     start = time.perf_counter()
-    subprocess.run(cmd, check=True, capture_output=True, cwd=PROJECT_ROOT)
-    return time.perf_counter() - start
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, cwd=PROJECT_ROOT)
+    printed = None
+    for line in proc.stdout:
+        if printed is None and line.rstrip() == "}":  # the JSON result's last line
+            printed = time.perf_counter() - start
+    if proc.wait() != 0 or printed is None:
+        raise RuntimeError("the CLI did not print a result")
+    return printed, time.perf_counter() - start
 
 
 def startup_probe(model: str | None) -> dict:
@@ -236,7 +241,7 @@ def run(n: int, model: str | None, seed: int, engine_rows: int = 300, engines: b
     from triage.prompts import classify_user_message
     from triage.wiring import build_triager
 
-    cold = cold_start_seconds(model)
+    cold, cold_exit = cold_start_seconds(model)
     steps = startup_steps(model)
     page = page_up(model)
     t0 = time.perf_counter()
@@ -279,6 +284,7 @@ def run(n: int, model: str | None, seed: int, engine_rows: int = 300, engines: b
         "n_tickets": len(tickets),
         "threads": triager.llm.n_threads,
         "cold_start_to_first_result_s": round(cold, 3),
+        "cold_start_to_exit_s": round(cold_exit, 3),
         "in_process_startup_s": round(startup, 3),
         "stages_s": {name: summary(v) for name, v in stages.items()},
         "total_s": summary(total),
@@ -294,7 +300,8 @@ def run(n: int, model: str | None, seed: int, engine_rows: int = 300, engines: b
 
 def print_table(report: dict) -> None:
     """The one summary table (Markdown), targets from the speed issue beside the figures."""
-    rows = [("cold start to first result, CLI, default mode", f"{report['cold_start_to_first_result_s']} s", "≤ 8 s"),
+    rows = [("cold start to first result, CLI, default mode (to its exit)",
+             f"{report['cold_start_to_first_result_s']} s ({report['cold_start_to_exit_s']} s)", "≤ 8 s"),
             ("  of which: " + ", ".join(f"{k[:-2].replace('_', ' ')} {v}" for k, v in report["startup_steps_s"].items()),
              "s", ""),
             ("page up (`python app.py` to HTTP 200)", f"{report['page']['page_up_s']} s", "≤ 5 s"),
