@@ -39,6 +39,8 @@ def test_alert_lists_newest_first_with_phrases_and_account_value():
 
 
 def test_insights_tab_data_from_the_kb_log_and_a_real_ticket_store(tmp_path):
+    from types import SimpleNamespace
+
     from app import App, insights
     from triage.ticket_store import TicketStore
 
@@ -51,7 +53,7 @@ def test_insights_tab_data_from_the_kb_log_and_a_real_ticket_store(tmp_path):
     store.record_result(ticket_id, {"churn": {"present": True, "triggers": {"cancel": "will cancel"},
                                               "account_value": 900}, "classification": {"summary": "Threat"}})
     app = App.__new__(App)
-    app.kb, app.store = CorrectionsOnly(), store
+    app.triager, app.store = SimpleNamespace(kb=CorrectionsOnly()), store  # App.kb is the triager's
     summary, patterns, confusion, weekly, _, plot, guardian, opportunity = insights(app)
     assert confusion == [["category", "billing", "general", 1]]
     assert summary.startswith("1 resolved with a prediction, 1 corrected")
