@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sys
 import tempfile
 import threading
 import time
@@ -511,6 +512,13 @@ def serve(triager: Triager, settings):
                                theme=theme, footer_links=[], show_error=True)
 
 
+def _stop_on_load_failure(exc: BaseException) -> None:
+    """The models could not be loaded (missing model, unbuilt KB): say why and stop, as before the
+    page came up early. Accepted helpdesk tickets stay queued in the store for the next start."""
+    print(f"error: the models could not be loaded: {type(exc).__name__}: {exc}", file=sys.stderr, flush=True)
+    os._exit(3)
+
+
 def main() -> None:
     import uvicorn
 
@@ -523,9 +531,9 @@ def main() -> None:
     settings = get_settings(host=args.host, port=args.port, model=args.model, mode=args.mode)
     print(f"Loading models in the background (mode {settings.mode}, model {settings.model}) ...", flush=True)
     started = time.perf_counter()
-    triager = TriagerInBackground(settings).start()
-    triager.when_done(lambda exc: print(f"Models loaded in {time.perf_counter() - started:.1f} s" if exc is None
-                                        else f"error: the models could not be loaded: {exc}", flush=True))
+    triager = TriagerInBackground(settings, on_failure=_stop_on_load_failure).start()
+    triager.when_done(lambda exc: exc is None and print(f"Models loaded in {time.perf_counter() - started:.1f} s",
+                                                        flush=True))
     app = serve(triager, settings)
     print(f"Ready on http://{settings.host}:{settings.port}"
           + ("" if settings.webhook_secret else " (webhooks off: set TRIAGE_WEBHOOK_SECRET)"), flush=True)

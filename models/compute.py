@@ -21,8 +21,12 @@ def _mark_compute_thread() -> None:
 COMPUTE_THREAD = ThreadPoolExecutor(max_workers=1, thread_name_prefix="compute", initializer=_mark_compute_thread)
 
 
+def is_compute_thread() -> bool:
+    return getattr(_local, "is_compute", False)
+
+
 def on_compute_thread(fn, *args, **kwargs):
     """fn(*args, **kwargs) on the compute thread (inline when already on it), returning its result."""
-    if getattr(_local, "is_compute", False):
+    if is_compute_thread():
         return fn(*args, **kwargs)
     return COMPUTE_THREAD.submit(fn, *args, **kwargs).result()

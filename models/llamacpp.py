@@ -14,6 +14,7 @@ from __future__ import annotations
 import ctypes
 import os
 import queue
+import threading
 import time
 from pathlib import Path
 from typing import Iterator, Sequence
@@ -23,7 +24,7 @@ import llama_cpp.llama_cpp as bindings
 import numpy as np
 
 from models.base import Generation, StructuredLLM
-from models.compute import COMPUTE_THREAD, on_compute_thread
+from models.compute import COMPUTE_THREAD, is_compute_thread, on_compute_thread
 from models.locate import ModelNotFoundError
 
 MAX_PREFIX_STATES = 4  # cached prompt prefixes (a few MB of KV state each)
@@ -132,7 +133,7 @@ def _cache_outlines_kernel() -> None:
         from outlines_core.kernels import numpy as kernels
 
         kernels._apply_token_bitmask_inplace_kernel.enable_caching()
-    except (ImportError, AttributeError):  # another outlines-core layout: compile per process as before
+    except Exception:  # another outlines-core layout, or no writable cache directory: compile per process
         pass
 
 
@@ -303,16 +304,18 @@ class LlamaCppLLM(StructuredLLM):
         `prompt`, e.g. a fixed system prompt) is given, its KV state is kept between calls and
         only the rest of the prompt is evaluated.
 
-        The completion runs on the model's worker thread and hands pieces over a queue: a web
-        server may resume this generator on another thread (or abandon it), so nothing may be
-        held across `yield`. `stats`, when given, is filled with where the time went: KV state
-        saved/restored, prompt tokens and how many were evaluated, time to the first token, tokens
-        generated and the seconds they took."""
+        The completion runs on the process's compute thread (models.compute) and hands pieces
+        over a queue: a web server may resume this generator on another thread (or abandon it, which
+        stops the decoding at the next token), so nothing may be held across `yield`. `stats`, when
+        given, is filled with where the time went: state_s (KV snapshot/restore, and the fixed
+        prefix's evaluation the first time it is seen), prompt tokens and how many were evaluated,
+        time to the first token, tokens generated and the seconds they took."""
         pieces: queue.Queue = queue.Queue()
         done = object()
+        abandoned = threading.Event()
         stats = {} if stats is None else stats
 
-        def work():  # on self._worker
+        def work():  # on the compute thread
             # A draft's prompt shares little with the classification prompt; without the snapshot
             # the next ticket would re-evaluate the whole classification prefix (~470 tokens,
             # +1.9 s with SmolLM2).
@@ -333,6 +336,8 @@ class LlamaCppLLM(StructuredLLM):
                         first = first or time.perf_counter()
                         tokens += 1
                         pieces.put(chunk["choices"][0]["text"])
+                        if abandoned.is_set():  # the consumer went away: free the compute thread
+                            break
                     end = time.perf_counter()
                     stats["first_token_s"] = (first or end) - start - stats["state_s"]
                     stats["generated_tokens"] = tokens
@@ -346,11 +351,17 @@ class LlamaCppLLM(StructuredLLM):
             finally:
                 pieces.put(done)
 
-        self._worker.submit(work)
-        while True:
-            item = pieces.get()
-            if item is done:
-                return
-            if isinstance(item, Exception):
-                raise item
-            yield item
+        if is_compute_thread():
+            work()  # already on the compute thread: submitting would wait on itself
+        else:
+            self._worker.submit(work)
+        try:
+            while True:
+                item = pieces.get()
+                if item is done:
+                    return
+                if isinstance(item, Exception):
+                    raise item
+                yield item
+        finally:
+            abandoned.set()

@@ -145,3 +145,23 @@ def test_label_scores_do_not_depend_on_what_the_cache_held(real_triager):
     assert np.allclose(first, again, atol=1e-3)
     assert all(score < 0 for score in first)
     assert llm.score_continuations(prompt, [" feature"])[0] >= first[2] - 1e-6  # a prefix is at least as likely
+
+
+def test_an_abandoned_draft_stream_frees_the_compute_thread(real_triager):
+    """A page closed mid-draft: the generator is dropped, decoding stops, the model is usable again."""
+    from models.registry import get_llm
+
+    s = real_triager.settings
+    llm = get_llm("smollm2", s.data_dir, s.n_threads, s.n_ctx, s.reuse_prefix_cache)  # the drafting base model
+    prompt = llm.render_chat("Write a long, detailed reply.", "My order never arrived, what can I do?")
+    full = {}
+    for _ in llm.stream_text(prompt, max_tokens=60, stats=full):
+        pass
+    assert full["generated_tokens"] > 10  # the prompt does make it write on
+    abandoned = {}
+    stream = llm.stream_text(prompt, max_tokens=60, stats=abandoned)
+    next(stream)
+    stream.close()
+    result = real_triager.run("I was charged twice this month.")  # waits behind any decoding left
+    assert result.classification.primary_category
+    assert abandoned["generated_tokens"] < full["generated_tokens"]

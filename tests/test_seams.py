@@ -58,3 +58,19 @@ def test_batch_loop_keeps_rows_and_results_aligned():
     assert [t for t, _ in seen] == tickets
     assert isinstance(seen[-1][1], Exception)  # the empty ticket, reported, not raised
     assert all(r.masked_text.startswith(t[:8]) for t, r in seen[:-1])
+
+
+def test_triager_in_background_reports_a_failed_load_first_to_on_failure(tmp_path):
+    from triage.config import Settings
+    from triage.wiring import TriagerInBackground
+
+    with pytest.raises(ValueError, match="Unknown mode"):
+        TriagerInBackground(Settings(), mode="nonsense")
+    seen = []
+    loading = TriagerInBackground(Settings(model=str(tmp_path / "missing.gguf")), mode="llm",
+                                  on_failure=seen.append).start()
+    with pytest.raises(Exception, match="missing.gguf"):
+        loading.get(timeout=60)
+    assert loading.ready and len(seen) == 1 and "missing.gguf" in str(seen[0])
+    with pytest.raises(Exception, match="missing.gguf"):
+        loading.run("a ticket")  # every use of the triager says why it is not there

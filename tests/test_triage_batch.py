@@ -93,3 +93,21 @@ def test_ray_engine_matches_local_engine_and_resumes(tmp_path, project_kb):
     assert records(ray_out) == records(local)
     errors = (tmp_path / "ray.jsonl.errors.jsonl").read_text(encoding="utf-8")
     assert "E1" in errors and "EmptyTicketError" in errors and "empty text" in errors
+
+
+def test_ray_worker_pairs_results_by_position_even_with_repeated_ids():
+    """The actor's batch function (called directly, no Ray): one outcome per row, in order."""
+    import numpy as np
+
+    from triage.ray_engine import TriageWorker
+
+    worker = TriageWorker.__new__(TriageWorker)  # skip loading the real models
+    worker.triager = build_triager(Settings(), mode="llm", llm=FakeLLM())
+    ids = np.array(["A", "A", "B"], dtype=object)
+    texts = np.array(["I was charged twice, please refund", "<p> </p>", "the app crashes on start"], dtype=object)
+    out = worker({"id": ids, "text": texts})
+    assert list(out["kind"]) == ["ok", "error", "ok"]
+    payloads = [json.loads(p) for p in out["payload"]]
+    assert [p["id"] for p in payloads] == ["A", "A", "B"] and "EmptyTicketError" in payloads[1]["reason"]
+    empty = worker({"id": np.array([], dtype=object), "text": np.array([], dtype=object)})
+    assert len(empty["kind"]) == 0 and len(empty["payload"]) == 0

@@ -6,6 +6,7 @@ never twice. Rows that cannot be read or triaged go to OUT.errors.jsonl with the
 from __future__ import annotations
 
 import csv
+from contextlib import closing
 import json
 import os
 import threading
@@ -77,12 +78,21 @@ class Writer:
         self.fh.close()
 
 
+def row_outcome(row_id: str, result) -> tuple[str, dict]:
+    """("ok", flat record) for a triaged row, ("error", {id, reason}) for one that raised."""
+    if isinstance(result, Exception):
+        return "error", {"id": row_id, "reason": f"{type(result).__name__}: {result}"}
+    return "ok", flat_record(row_id, result)
+
+
 def split_results(rows, results) -> tuple[list[dict], list[dict]]:
     """(flat records of the triaged rows, {id, reason} of the rows that raised), in input order."""
-    good = [flat_record(r.id, res) for r, res in zip(rows, results) if not isinstance(res, Exception)]
-    failed = [{"id": r.id, "reason": f"{type(res).__name__}: {res}"}
-              for r, res in zip(rows, results) if isinstance(res, Exception)]
-    return good, failed
+    outcomes = [row_outcome(r.id, res) for r, res in zip(rows, results)]
+    return [p for kind, p in outcomes if kind == "ok"], [p for kind, p in outcomes if kind == "error"]
+
+
+def iter_nothing():
+    yield from ()
 
 
 def local_batches(triager, rows, batch_size: int, workers: int):
@@ -105,19 +115,19 @@ def triage_file(data: str, out: Path, text_cols: list[str], id_col: str | None, 
     done = repair_and_read_ids(out)
     todo = [r for r in rows if r.id not in done]
     errors_path = out.with_name(out.name + ".errors.jsonl")
+    start, first_batch, after_first = time.perf_counter(), None, 0  # wall time includes loading the models
     if engine == "ray":
         from triage.ray_engine import ray_batches
 
-        stream = ray_batches(todo, mode, batch_size, workers, address, quiet=quiet) if todo else iter(())
+        stream = ray_batches(todo, mode, batch_size, workers, address, quiet=quiet) if todo else iter_nothing()
     else:
         stream = local_batches(triager or build_triager(mode=mode), todo, batch_size, workers)
     writer, errors = Writer(out), Writer(errors_path)
     errors.write([{"id": f"line-{b.line}", "reason": b.reason} for b in bad])
     counts = {"written": 0, "failed": 0}
-    start, first_batch, after_first = time.perf_counter(), None, 0
 
     try:
-        with tqdm(total=len(todo), desc=f"triage ({engine})", unit="ticket", disable=quiet) as bar:
+        with closing(stream), tqdm(total=len(todo), desc=f"triage ({engine})", unit="ticket", disable=quiet) as bar:
             for good, failed in stream:
                 writer.write(good)
                 errors.write(failed)
@@ -133,7 +143,7 @@ def triage_file(data: str, out: Path, text_cols: list[str], id_col: str | None, 
         errors.close()
     end = time.perf_counter()
     # Steady state: tickets after the first batch over the time they took (model loading excluded).
-    steady = round(after_first / (end - first_batch), 2) if first_batch and end > first_batch else None
+    steady = round(after_first / (end - first_batch), 2) if first_batch and after_first and end > first_batch else None
     return {"rows": len(rows), "skipped_already_done": len(done & {r.id for r in rows}), **counts,
             "unreadable": len(bad), "out": str(out), "errors": str(errors_path), "engine": engine,
             "seconds": round(end - start, 2), "steady_tickets_per_s": steady}

@@ -37,7 +37,8 @@ class Draft(BaseModel):
     seconds: float = 0.0
     tokens: int = 0
     breakdown: dict[str, float] = Field(default_factory=dict, description=(
-        "where a generated draft's time went: prompt_tokens(_evaluated), state_s (KV save/restore), "
+        "where a generated draft's time went: prompt_tokens(_evaluated), state_s (KV snapshot/restore, "
+        "and the fixed prefix's evaluation the first time), "
         "first_token_s (prompt evaluation), generate_s, tokens_per_s, checks_s (grounding + checks)"))
     grounding_sources: list[str] = Field(default_factory=list, exclude=True,
                                          description="texts the facts were checked against (not serialised)")

@@ -8,7 +8,8 @@ re-run skips what was written.
 
 On a cluster (`address="ray://head:10001"` or `"auto"` on a node of it) every node needs the
 project installed (`make install`) and the KB and model files at the paths the settings give;
-the driver's TRIAGE_* variables are passed to the workers.
+the driver's TRIAGE_* variables are passed to the workers of a Ray this command starts or joins
+by address (a Ray already initialised in the calling process keeps its own runtime environment).
 """
 from __future__ import annotations
 
@@ -32,15 +33,14 @@ class TriageWorker:
         self.triager = build_triager(mode=mode)
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-        from triage.batch import split_results
+        from triage.batch import row_outcome
         from triage.schema import Ticket
 
         tickets = [Ticket(text=str(text), id=str(row_id)) for row_id, text in zip(batch["id"], batch["text"])]
-        good, failed = split_results(tickets, self.triager.run_many(tickets))
-        by_id = {r["id"]: ("ok", r) for r in good} | {f["id"]: ("error", f) for f in failed}
-        kinds, payloads = zip(*(by_id[t.id] for t in tickets))
-        return {"kind": np.array(kinds, dtype=object),
-                "payload": np.array([json.dumps(p, ensure_ascii=False, default=str) for p in payloads], dtype=object)}
+        results = self.triager.run_many(tickets) if tickets else []
+        outcomes = [row_outcome(t.id, res) for t, res in zip(tickets, results)]  # by position: ids may repeat
+        payloads = [json.dumps(p, ensure_ascii=False, default=str) for _, p in outcomes]
+        return {"kind": np.array([kind for kind, _ in outcomes], dtype=object), "payload": np.array(payloads, dtype=object)}
 
 
 def worker_env(threads_per_worker: int) -> dict[str, str]:

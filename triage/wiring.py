@@ -84,11 +84,16 @@ class TriagerInBackground:
     at once; whatever needs the triager first waits for it. Settings, mode and routing are known at
     once (an invalid routing file still stops start-up)."""
 
-    def __init__(self, settings: Settings, mode: str | None = None):
+    def __init__(self, settings: Settings, mode: str | None = None, on_failure=None):
+        """on_failure(exc) runs on the loader thread before anyone sees the error (the app exits
+        there, so queued helpdesk tickets stay queued instead of failing one by one)."""
         from triage.routing import load_routing
 
         self.settings, self.mode = settings, mode or settings.mode
+        if self.mode not in LABELERS:  # a bad mode stops start-up, as before
+            raise ValueError(f"Unknown mode {self.mode!r}: TRIAGE_MODE / --mode must be one of {', '.join(MODES)}.")
         self.routing_config = load_routing(settings.routing_file)
+        self.on_failure = on_failure
         self._built: Future = Future()
 
     def start(self) -> "TriagerInBackground":
@@ -98,7 +103,9 @@ class TriagerInBackground:
     def _build(self) -> None:
         try:
             self._built.set_result(build_triager(self.settings, self.mode))
-        except BaseException as exc:  # handed to every caller of get(); the app shows it
+        except BaseException as exc:  # handed to every caller of get()
+            if self.on_failure is not None:
+                self.on_failure(exc)
             self._built.set_exception(exc)
 
     @property
