@@ -1,6 +1,7 @@
 """Integration tests: the real packaged models (SmolLM2 GGUF under Outlines, MiniLM)."""
 import os
 import subprocess
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -108,6 +109,15 @@ def test_cli_empty_and_missing_model_exit_codes(python_exe, project_env, tmp_pat
         capture_output=True, text=True, env=project_env,
     )
     assert missing.returncode == 3 and str(tmp_path / "x.gguf") in missing.stderr
+
+
+def test_app_with_a_missing_model_says_why_and_exits(python_exe, project_env, tmp_path):
+    """The page comes up before the models; if they cannot load, the app still stops with the reason."""
+    root = Path(__file__).resolve().parent.parent
+    env = {**project_env, "TRIAGE_MODEL": str(tmp_path / "x.gguf")}
+    app = subprocess.run([python_exe, "app.py", "--port", "0"], capture_output=True, text=True, env=env, cwd=root,
+                         timeout=300)
+    assert app.returncode == 3 and "could not be loaded" in app.stderr and str(tmp_path / "x.gguf") in app.stderr
 
 
 def test_a_draft_does_not_evict_the_classification_prefix(real_triager):
