@@ -131,16 +131,20 @@ def page_up(model: str | None, timeout: float = 300) -> dict:
     return {"page_up_s": round(page, 2), "first_result_via_page_api_s": round(first, 2)}
 
 
-def classification_latency(tickets: list[str], model, llm) -> dict:
-    """Single-ticket classification (no draft) per mode: p50/p95 of the whole run."""
+def triagers_per_mode(model, llm) -> dict:
+    """{mode: Triager} for every registered mode, sharing one KB and one model."""
     from triage.labelers import MODES
     from triage.wiring import build_triager, open_kb
 
     settings = get_settings(model=model)
     kb = open_kb(settings)
+    return {mode: build_triager(settings, mode=mode, kb=kb, llm=llm) for mode in MODES}
+
+
+def classification_latency(tickets: list[str], model, llm) -> dict:
+    """Single-ticket classification (no draft) per mode: p50/p95 of the whole run."""
     out = {}
-    for mode in MODES:
-        triager = build_triager(settings, mode=mode, kb=kb, llm=llm)
+    for mode, triager in triagers_per_mode(model, llm).items():
         triager.run(FIRST_TICKET)
         out[mode] = summary([triager.run(text).total_seconds for text in tickets])
     return out
@@ -182,14 +186,9 @@ def bare_llama_seconds(llm, prompt: str, n_generate: int) -> float:
 
 def mode_throughput(tickets: list[str], model, llm) -> dict:
     """End-to-end batch tickets/s per mode (run_many, no drafts)."""
-    from triage.labelers import MODES
-    from triage.wiring import build_triager, open_kb
-
-    settings = get_settings(model=model)
-    kb = open_kb(settings)
+    triagers = triagers_per_mode(model, llm)
     out = {}
-    for mode in MODES:
-        triager = build_triager(settings, mode=mode, kb=kb, llm=llm)
+    for mode, triager in triagers.items():
         batch = tickets * (8 if mode == "evidence" else 1)
         triager.run_many(batch[:8])
         start = time.perf_counter()
@@ -198,7 +197,7 @@ def mode_throughput(tickets: list[str], model, llm) -> dict:
         evidence = [t.seconds for r in results if not isinstance(r, Exception) for t in r.timings if t.name == "evidence"]
         out[mode] = {"tickets": len(batch), "tickets_per_s": round(len(batch) / wall, 2),
                      "evidence_stage_s": summary(evidence) if evidence else None}
-    single = build_triager(settings, mode="evidence", kb=kb, llm=llm)
+    single = triagers["evidence"]
     lat = []
     for text in tickets:
         r = single.run(text)
