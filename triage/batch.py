@@ -91,10 +91,6 @@ def split_results(rows, results) -> tuple[list[dict], list[dict]]:
     return [p for kind, p in outcomes if kind == "ok"], [p for kind, p in outcomes if kind == "error"]
 
 
-def iter_nothing():
-    yield from ()
-
-
 def local_batches(triager, rows, batch_size: int, workers: int):
     """The local engine: (records, failures) per chunk, triaged in this process."""
     for chunk, results in run_in_batches(triager, rows, batch_size, workers):
@@ -119,7 +115,7 @@ def triage_file(data: str, out: Path, text_cols: list[str], id_col: str | None, 
     if engine == "ray":
         from triage.ray_engine import ray_batches
 
-        stream = ray_batches(todo, mode, batch_size, workers, address, quiet=quiet) if todo else iter_nothing()
+        stream = ray_batches(todo, mode, batch_size, workers, address, quiet=quiet)
     else:
         stream = local_batches(triager or build_triager(mode=mode), todo, batch_size, workers)
     writer, errors = Writer(out), Writer(errors_path)

@@ -55,6 +55,8 @@ def ray_batches(rows: Sequence, mode: str | None, batch_size: int = 64, workers:
                 address: str | None = None, quiet: bool = False) -> Iterator[tuple[list[dict], list[dict]]]:
     """(records, failures) per batch, in input order, triaged by `workers` Ray actors. Starts a
     local Ray sized to this machine when `address` is None and shuts it down afterwards."""
+    if not rows:  # nothing to do: no cluster to start
+        return
     import ray
     from ray.data import DataContext
 

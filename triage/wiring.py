@@ -35,6 +35,13 @@ def open_llm(settings: Settings):
     return get_llm(settings.model, settings.data_dir, settings.n_threads, settings.n_ctx, settings.reuse_prefix_cache)
 
 
+def labeler_spec(mode: str):
+    """The registered labeler for `mode`; an unknown mode is a clear error."""
+    if mode not in LABELERS:
+        raise ValueError(f"Unknown mode {mode!r}: TRIAGE_MODE / --mode must be one of {', '.join(MODES)}.")
+    return LABELERS[mode]
+
+
 def build_triager(settings: Settings | None = None, mode: str | None = None, kb=None, llm=None):
     """A Triager for `mode` (default settings.mode); `kb` and `llm` are opened when the mode needs
     them and none was given."""
@@ -46,9 +53,7 @@ def build_triager(settings: Settings | None = None, mode: str | None = None, kb=
 
     settings = settings or get_settings()
     mode = mode or settings.mode
-    if mode not in LABELERS:
-        raise ValueError(f"Unknown mode {mode!r}: TRIAGE_MODE / --mode must be one of {', '.join(MODES)}.")
-    spec = LABELERS[mode]
+    spec = labeler_spec(mode)
     llm = (llm or open_llm(settings)) if spec.needs_llm else None
     card = load_card(llm.path) if llm is not None and hasattr(llm, "path") else None
     # A model tuned by `make train` answers in its own format and votes on the labels.
@@ -90,8 +95,7 @@ class TriagerInBackground:
         from triage.routing import load_routing
 
         self.settings, self.mode = settings, mode or settings.mode
-        if self.mode not in LABELERS:  # a bad mode stops start-up, as before
-            raise ValueError(f"Unknown mode {self.mode!r}: TRIAGE_MODE / --mode must be one of {', '.join(MODES)}.")
+        labeler_spec(self.mode)  # a bad mode stops start-up, as before
         self.routing_config = load_routing(settings.routing_file)
         self.on_failure = on_failure
         self._built: Future = Future()
