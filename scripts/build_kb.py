@@ -34,7 +34,7 @@ def prepare(row: dict, preparer: Preparer | None = None) -> dict | None:
 
 
 def build(kb_path: Path | None = None, rebuild: bool = False, quiet: bool = False, rows=None) -> dict:
-    from triage.evidence import train_heads
+    from triage.heads import load_or_fit
     from triage.wiring import open_kb
 
     settings = get_settings()
@@ -58,7 +58,7 @@ def build(kb_path: Path | None = None, rebuild: bool = False, quiet: bool = Fals
     with tqdm(total=len(todo), desc="embedding + ingesting", unit="ticket", disable=quiet) as bar:
         added = kb.add(todo, progress=bar.update)
     indexed = kb.ensure_index(settings.ann_min_rows) if added else bool(kb.table.list_indices())
-    heads = train_heads(kb)
+    heads = load_or_fit(kb)
     if rows is None:
         (path / STAMP_FILE).write_text(sources_stamp() + "\n")
     return {"kb": str(path), "added_or_updated": added, "total": kb.count(), "skipped_empty": skipped_empty,

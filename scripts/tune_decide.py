@@ -20,9 +20,10 @@ import json
 import sys
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 from kb.sources import seed_rows
-from triage.config import PROJECT_ROOT, TUNING_FILE, Tuning, TuningFile, get_settings
+from triage.config import PROJECT_ROOT, TUNING_FILE, Tuning, get_settings, load_tuning_file
 from triage.decide import decide
 from triage.escalation import SIGNALS
 from triage.rules import P1_RULES
@@ -171,8 +172,8 @@ def main(argv=None) -> int:
         for name in view:
             print(f"{name}: before {json.dumps({k: round(v, 3) for k, v in before[name].items()})}")
             print(f"{' ' * len(name)}  after  {json.dumps({k: round(v, 3) for k, v in after[name].items()})}")
-    with open(args.out, "w", encoding="utf-8") as fh:
-        fh.write(TuningFile(**chosen).model_dump_json(indent=2) + "\n")
+    text = load_tuning_file(args.out).model_copy(update=chosen).model_dump_json(indent=2) + "\n"
+    Path(args.out).write_text(text, encoding="utf-8")
     print(f"wrote {args.out}")
     return 0
 

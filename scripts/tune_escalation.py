@@ -40,12 +40,13 @@ def prepared(rows: list[dict]) -> tuple[list[str], list[float]]:
 
 def kb_cross_validation(folds: int = 5) -> None:
     """Rules OR head >= t on held-out folds of the KB's escalation-labelled rows; the head is
-    refitted per fold exactly as triage.evidence.train_heads fits it (LR on the vectors, LR on
-    TF-IDF, mixed by HEAD_WEIGHTS)."""
+    refitted per fold exactly as triage.heads.fit_heads fits it (LR on the vectors, LR on
+    TF-IDF, mixed by the tuning file's evidence head weights)."""
     import numpy as np
     from sklearn.model_selection import StratifiedKFold
 
-    from triage.evidence import HEAD_WEIGHTS, _lexical_vectorizer, fit_lexical_head, fit_vector_head
+    from triage.config import load_tuning_file
+    from triage.heads import fit_lexical_head, fit_vector_head, lexical_vectorizer
     from triage.wiring import open_kb
 
     kb = open_kb(get_settings(), threads=2)
@@ -55,10 +56,10 @@ def kb_cross_validation(folds: int = 5) -> None:
     y = np.array([bool(cols["escalation"][i]) for i in keep])
     fired = np.array([bool(escalation_signals(t)) for t in texts])
     probs = np.zeros(len(y))
-    w = HEAD_WEIGHTS["escalation"]
+    w = load_tuning_file(get_settings().tuning_file).evidence.head_weights["escalation"]
     for train, test in StratifiedKFold(folds, shuffle=True, random_state=0).split(x, y):
         lr = fit_vector_head(x[train], y[train])
-        vec = _lexical_vectorizer().fit([texts[i] for i in train])
+        vec = lexical_vectorizer().fit([texts[i] for i in train])
         lex = fit_lexical_head(vec.transform([texts[i] for i in train]), y[train])
         p_lr = lr.predict_proba(x[test])[:, list(lr.classes_).index(True)]
         p_lex = lex.predict_proba(vec.transform([texts[i] for i in test]))[:, list(lex.classes_).index(True)]

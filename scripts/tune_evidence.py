@@ -1,19 +1,23 @@
 """Choose how the evidence heads are mixed, on the curated *dev* split only.
 
-    python -m scripts.tune_evidence
+    python -m scripts.tune_evidence [--write]
 
-Prints accuracy per head and for a grid of mixing weights (category), and the P1-rule
-effect on urgency; the chosen values are then written into triage/evidence.py by hand."""
+Prints accuracy per head and for a grid of mixing weights (category); with --write, the best
+category mix (ties: the current one) goes into the `evidence` section of triage/tuning.json,
+which the evidence layer reads."""
 from __future__ import annotations
 
+import argparse
 import itertools
 import sys
+import time
 
 import numpy as np
 
 from kb.sources import curated_rows
-from triage.config import get_settings
-from triage.evidence import FIELDS, mix
+from triage.config import get_settings, load_tuning_file
+from triage.evidence import mix
+from triage.heads import FIELDS
 
 
 def collect(split: str = "dev"):
@@ -31,7 +35,10 @@ def accuracy(rows, predictions, field, lang=None) -> float:
     return float(np.mean([a == b for a, b in pairs])) if pairs else float("nan")
 
 
-def main() -> int:
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--write", action="store_true", help="write the chosen category mix to the tuning file")
+    args = parser.parse_args(argv)
     rows, evidence = collect("dev")
     for field, labels in FIELDS.items():
         for head in ("lr", "knn", "zero_shot", "lr_domain", "lexical"):
@@ -46,9 +53,19 @@ def main() -> int:
         weights = dict(zip(("lr", "knn", "zero_shot", "lr_domain", "lexical"), w))
         preds = [max((m := mix(e.fields["category"].heads, weights, FIELDS["category"])), key=m.get) for e in evidence]
         results.append((accuracy(rows, preds, "category"), weights))
-    results.sort(key=lambda r: -r[0])
+    path = get_settings().tuning_file
+    tuning = load_tuning_file(path)
+    current = tuning.evidence.head_weights["category"]
+    results.sort(key=lambda r: (-r[0], r[1] != current))
     for acc, weights in results[:8]:
         print(f"category mix {weights}: dev acc {acc:.3f}")
+    if args.write:
+        head_weights = {**tuning.evidence.head_weights, "category": results[0][1]}
+        chosen = tuning.evidence.model_copy(update={
+            "head_weights": head_weights,
+            "chosen_by": f"scripts.tune_evidence {time.strftime('%Y-%m-%d')}: curated dev split, {len(rows)} rows"})
+        path.write_text(tuning.model_copy(update={"evidence": chosen}).model_dump_json(indent=2) + "\n", encoding="utf-8")
+        print(f"wrote the category mix to {path}")
     return 0
 
 

@@ -6,7 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal, Optional
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -103,24 +103,55 @@ class Tuning(BaseModel):
     chosen_by: str = ""  # what wrote the file, on which data
 
 
-class TuningFile(BaseModel):
-    """Two sets of numbers: for the evidence alone (no trained model, or evidence mode) and for the
-    evidence with the trained model's vote (hybrid mode once `make train` has run)."""
+class EvidenceTuning(BaseModel):
+    """How the evidence heads are mixed (`python -m scripts.tune_evidence`, curated dev split)."""
 
     model_config = ConfigDict(extra="forbid")
 
+    head_weights: dict[str, dict[str, float]] = Field(
+        default_factory=lambda: {
+            "category": {"lr": 1.0, "knn": 0.5, "zero_shot": 0.5, "lr_domain": 0.5, "lexical": 1.0},
+            "urgency": {"lr": 0.5, "lexical": 1.0},
+            "sentiment": {"lr": 0.5, "lexical": 1.0},
+            "escalation": {"lr": 0.5, "lexical": 1.0},
+        },
+        description="Weight per field and head (lr, knn, lexical; category also zero_shot, lr_domain).")
+    knn_temperature: float = Field(0.05, gt=0, description="kNN vote weight exp((similarity - 1) / T).")
+    chosen_by: str = ""
+
+    @model_validator(mode="after")
+    def _every_field_weighted(self):
+        missing = {"category", "urgency", "sentiment", "escalation"} - set(self.head_weights)
+        if missing:
+            raise ValueError(f"head_weights has no entry for {', '.join(sorted(missing))}")
+        return self
+
+
+class TuningFile(BaseModel):
+    """The evidence mix, and two sets of decision numbers: for the evidence alone (no trained
+    model, or evidence mode) and for the evidence with the trained model's vote (hybrid mode once
+    `make train` has run)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    evidence: EvidenceTuning = Field(default_factory=EvidenceTuning)
     evidence_only: Tuning = Field(default_factory=Tuning)
     with_model: Tuning = Field(default_factory=Tuning)
 
 
-def load_tuning(path: Path | None = None, with_model: bool = False) -> Tuning:
+def load_tuning_file(path: Path | None = None) -> TuningFile:
+    """The whole validated tuning file (defaults when it does not exist)."""
     path = Path(path or TUNING_FILE)
     if not path.exists():
-        return Tuning()
+        return TuningFile()
     try:
-        tuning = TuningFile.model_validate_json(path.read_text(encoding="utf-8"))
+        return TuningFile.model_validate_json(path.read_text(encoding="utf-8"))
     except ValueError as exc:
         raise ValueError(f"Invalid tuning file {path}: {exc}") from exc
+
+
+def load_tuning(path: Path | None = None, with_model: bool = False) -> Tuning:
+    tuning = load_tuning_file(path)
     return tuning.with_model if with_model else tuning.evidence_only
 
 
