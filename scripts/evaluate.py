@@ -5,7 +5,8 @@
         [--label-map labels.json] [--mode evidence,hybrid] [--limit 500] [--seed 0] [--out DIR]
     python -m scripts.evaluate --config eval/configs/banking77.json
 
-Writes metrics.json (keyed by mode, then field), report.md and confusion-matrix PNGs into --out.
+Writes metrics.json (keyed by mode, then field), report.md, confusion-matrix PNGs and
+{mode}_predictions.jsonl (gold, decided, deciding layer and summary per row) into --out.
 """
 from __future__ import annotations
 
@@ -121,9 +122,23 @@ def score(rows, preds, latencies, wall: float, breakdowns: tuple = ()) -> dict:
     out["by_language"] = (out["category"]["by_language"] if "category" in out
                           else by_group(langs, [1] * len(ok), [1] * len(ok)))
     out["breakdowns"] = {column: breakdown(ok, column) for column in breakdowns}
+    sources = [p.decisions["summary"].source for _, p in ok if "summary" in p.decisions]
+    out["summary_sources"] = {src: sources.count(src) for src in sorted(set(sources))}
     out["latency_s"] = {"p50": percentile(latencies, 0.5), "p95": percentile(latencies, 0.95)}
     out["tickets_per_s"] = len(ok) / wall if wall else None
     return out
+
+
+def prediction_record(row, result) -> dict:
+    """One line of {mode}_predictions.jsonl: the gold labels beside what the pipeline decided,
+    which layer decided each field, and the summary (for reading, e.g. whether it names the need)."""
+    if result is None:
+        return {"id": row.id, "gold": row.labels, "failed": True}
+    c = result.classification
+    return {"id": row.id, "gold": row.labels,
+            "predicted": {"category": c.primary_category, "urgency": c.urgency, "sentiment": c.sentiment,
+                          "escalation": c.escalation_risk, "needs_human_review": c.needs_human_review},
+            "sources": {k: d.source for k, d in result.decisions.items()}, "summary": c.summary}
 
 
 def plot_confusion(metrics: dict, title: str, path: Path) -> None:
@@ -178,6 +193,9 @@ def write_report(out_dir: Path, name: str, results: dict, bad, failures_by_mode,
             lines += ["", "| language | n | accuracy |", "|---|---|---|"]
             lines += [f"| {lang} | {v['n']} | {fmt(v['accuracy'])} |" for lang, v in fm["by_language"].items()]
             lines += ["", f"![{mode} {fld} confusion]({mode}_{fld}_confusion.png)"]
+        if m.get("summary_sources"):
+            lines += ["", "summary written by: " + ", ".join(f"{src} {n}" for src, n in m["summary_sources"].items())
+                      + f" (every row in {mode}_predictions.jsonl)"]
         if "escalation" in m:
             e = m["escalation"]
             lines += ["", f"### escalation: recall {fmt(e['recall'])}, precision {fmt(e['precision'])} "
@@ -272,6 +290,9 @@ def run(args) -> dict:
         results[mode] = score(rows, preds, latencies, wall, tuple(config.get("breakdowns", ())))
         results[mode]["unreadable_rows"] = len(bad)
         failures_by_mode[mode] = failures
+        with (out_dir / f"{mode}_predictions.jsonl").open("w", encoding="utf-8") as fh:
+            fh.writelines(json.dumps(prediction_record(r, p), ensure_ascii=False, default=str) + "\n"
+                          for r, p in zip(rows, preds))
         for fld in ("category", "urgency", "sentiment"):
             if fld in results[mode]:
                 plot_confusion(results[mode][fld], f"{name} {mode}: {fld}", out_dir / f"{mode}_{fld}_confusion.png")
