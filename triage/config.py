@@ -21,6 +21,9 @@ class Settings(BaseSettings):
         description="A GGUF file path, or a registered model: 'auto' (the trained model when `make train` "
                     "has built one, else 'smollm2'), 'trained', 'smollm2' or 'gemma3-270m'.",
     )
+    encoder: str = Field(
+        "auto", description="The fine-tuned MiniLM evidence head: 'auto' (the one `make train` built, if any), "
+                            "'none', or a folder written by `scripts.train --parts encoder`.")
     n_threads: int = Field(0, description="llama.cpp threads; 0 = number of physical cores.")
     n_ctx: int = Field(2048, description="llama.cpp context window (prompt + output).")
     max_ticket_tokens: int = Field(

@@ -4,6 +4,8 @@ knowledge base, in milliseconds.
 - kNN vote: the top-k resolved tickets in LanceDB, weighted by exp(similarity / T).
 - The trained heads (triage/heads.py): logistic regression on the KB embeddings, a lexical
   TF-IDF head, and zero-shot similarity to the taxonomy text (category only).
+- `encoder`: the MiniLM fine-tuned per field by `make train` (models/encoder_classifier.py),
+  when it has been built.
 How the heads are mixed (`EvidenceTuning.head_weights`, `knn_temperature`) is configuration in
 triage/tuning.json, chosen on the curated dev split by `scripts/tune_evidence.py`.
 """
@@ -67,9 +69,11 @@ def mix(heads: dict, weights: dict, labels) -> dict:
 class EvidenceLayer:
     """Embeds a ticket once, retrieves neighbours, and returns per-field probabilities."""
 
-    def __init__(self, kb, settings, tuning: EvidenceTuning | None = None):
+    def __init__(self, kb, settings, tuning: EvidenceTuning | None = None, encoder=None):
+        """encoder: a models.encoder_classifier.EncoderClassifier (the `encoder` head), or None."""
         self.kb = kb
         self.settings = settings
+        self.encoder = encoder
         self.tuning = tuning or load_tuning_file(settings.tuning_file).evidence
         self._lock = threading.Lock()
         self.heads = load_or_fit(kb)
@@ -94,16 +98,19 @@ class EvidenceLayer:
             else self.kb.embedder.encode(texts)
         all_hits = self.kb.search_many(vectors, k=max(self.settings.knn_k, self.settings.retrieval_k))
         lexical = heads.lexical_features(texts)
-        return [Evidence(fields=self._fields(heads, vector, hits, lexical[i] if lexical is not None else None),
+        tuned = self.encoder.predict_proba(texts) if self.encoder is not None else [{} for _ in texts]
+        return [Evidence(fields=self._fields(heads, vector, hits, lexical[i] if lexical is not None else None,
+                                             tuned[i]),
                          hits=hits, vector=vector, heads=heads)
                 for i, (vector, hits) in enumerate(zip(vectors, all_hits))]
 
-    def _fields(self, heads: TrainedHeads, vector: np.ndarray, hits: list, lexical_row) -> dict:
+    def _fields(self, heads: TrainedHeads, vector: np.ndarray, hits: list, lexical_row, tuned: dict) -> dict:
         fields = {}
         for name, labels in FIELDS.items():
             per_head = {"lr": heads.lr_probs(name, vector),
                         "knn": knn_vote(hits, name, labels, self.tuning.knn_temperature),
-                        "lexical": heads.lexical_probs(name, lexical_row)}
+                        "lexical": heads.lexical_probs(name, lexical_row),
+                        "encoder": tuned.get(name, {})}
             if name == "category":
                 per_head["zero_shot"] = heads.zero_shot(vector)
                 per_head["lr_domain"] = heads.lr_probs("category_domain", vector)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 from concurrent.futures import Future
+from pathlib import Path
 from typing import Iterator, Sequence
 
 from triage.config import Settings, get_settings, load_tuning
@@ -33,6 +34,22 @@ def open_llm(settings: Settings):
     from models.registry import get_llm
 
     return get_llm(settings.model, settings.data_dir, settings.n_threads, settings.n_ctx, settings.reuse_prefix_cache)
+
+
+def open_encoder(settings: Settings):
+    """The fine-tuned encoder head (settings.encoder), or None: 'none', or 'auto' before `make train`."""
+    from models.encoder_classifier import EncoderClassifier
+    from models.locate import ModelNotFoundError
+    from models.registry import trained_encoder_path
+
+    if settings.encoder == "none":
+        return None
+    path = trained_encoder_path(settings.data_dir) if settings.encoder == "auto" else Path(settings.encoder)
+    if not (path / "encoder.json").is_file():
+        if settings.encoder == "auto":
+            return None
+        raise ModelNotFoundError(f"No fine-tuned encoder at {path} (TRIAGE_ENCODER): run `make train` or use 'none'.")
+    return EncoderClassifier.load(path, threads=max(1, settings.embed_threads))
 
 
 def labeler_spec(mode: str):
@@ -63,7 +80,7 @@ def build_triager(settings: Settings | None = None, mode: str | None = None, kb=
     if spec.needs_kb:
         kb = kb or open_kb(settings)
         kb.check()
-        evidence = EvidenceLayer(kb, settings)
+        evidence = EvidenceLayer(kb, settings, encoder=open_encoder(settings))
     tuning = load_tuning(settings.tuning_file, with_model=voter is not None)
     labeler = {"evidence": lambda: EvidenceLabeler(evidence, tuning),
                "llm": lambda: LLMLabeler(classifier),
