@@ -314,38 +314,12 @@ class LlamaCppLLM(StructuredLLM):
         done = object()
         abandoned = threading.Event()
         stats = {} if stats is None else stats
+        completion = dict(max_tokens=max_tokens, temperature=temperature, stop=stop or [], stream=True, seed=0,
+                          repeat_penalty=repeat_penalty)
 
         def work():  # on the compute thread
-            # A draft's prompt shares little with the classification prompt; without the snapshot
-            # the next ticket would re-evaluate the whole classification prefix (~470 tokens,
-            # +1.9 s with SmolLM2).
             try:
-                start = time.perf_counter()
-                cached = self.llama.snapshot() if self.reuse_prefix else None
-                try:
-                    if cached_prefix and self.reuse_prefix and prompt.startswith(cached_prefix):
-                        self._load_prefix(cached_prefix)
-                    stats["prompt_tokens"], stats["prompt_tokens_evaluated"] = self._prompt_token_count(prompt)
-                    stats["state_s"] = time.perf_counter() - start
-                    first = None
-                    tokens = 0
-                    for chunk in self.llama.create_completion(
-                        prompt, max_tokens=max_tokens, temperature=temperature, stop=stop or [],
-                        stream=True, seed=0, repeat_penalty=repeat_penalty,
-                    ):
-                        first = first or time.perf_counter()
-                        tokens += 1
-                        pieces.put(chunk["choices"][0]["text"])
-                        if abandoned.is_set():  # the consumer went away: free the compute thread
-                            break
-                    end = time.perf_counter()
-                    stats["first_token_s"] = (first or end) - start - stats["state_s"]
-                    stats["generated_tokens"] = tokens
-                    stats["generate_s"] = end - (first or end)
-                finally:
-                    restore_start = time.perf_counter()
-                    self.llama.restore(cached) if cached else self.llama.reset()
-                    stats["state_s"] = stats.get("state_s", 0.0) + time.perf_counter() - restore_start
+                self._complete(prompt, cached_prefix, completion, stats, pieces, abandoned)
             except Exception as exc:  # surfaced to the consumer
                 pieces.put(exc)
             finally:
@@ -365,3 +339,31 @@ class LlamaCppLLM(StructuredLLM):
                 yield item
         finally:
             abandoned.set()
+
+    def _complete(self, prompt: str, cached_prefix: str | None, completion: dict, stats: dict,
+                  pieces: queue.Queue, abandoned: threading.Event) -> None:
+        """stream_text's decoding, on the compute thread: each piece goes to `pieces`. A draft's
+        prompt shares little with the classification prompt; without the KV snapshot the next
+        ticket would re-evaluate the whole classification prefix (~470 tokens, +1.9 s with SmolLM2)."""
+        start = time.perf_counter()
+        cached = self.llama.snapshot() if self.reuse_prefix else None
+        try:
+            if cached_prefix and self.reuse_prefix and prompt.startswith(cached_prefix):
+                self._load_prefix(cached_prefix)
+            stats["prompt_tokens"], stats["prompt_tokens_evaluated"] = self._prompt_token_count(prompt)
+            stats["state_s"] = time.perf_counter() - start
+            first, tokens = None, 0
+            for chunk in self.llama.create_completion(prompt, **completion):
+                first = first or time.perf_counter()
+                tokens += 1
+                pieces.put(chunk["choices"][0]["text"])
+                if abandoned.is_set():  # the consumer went away: free the compute thread
+                    break
+            end = time.perf_counter()
+            stats["first_token_s"] = (first or end) - start - stats["state_s"]
+            stats["generated_tokens"] = tokens
+            stats["generate_s"] = end - (first or end)
+        finally:
+            restore_start = time.perf_counter()
+            self.llama.restore(cached) if cached else self.llama.reset()
+            stats["state_s"] = stats.get("state_s", 0.0) + time.perf_counter() - restore_start

@@ -1,5 +1,5 @@
 """Grounding check, clarification, escalation risk levels, churn/upsell, routing, helpdesk payloads."""
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
@@ -158,6 +158,17 @@ def test_escalation_by_risk_sentiment_and_review_queue():
     assert r.queue == "Human review" and r.human_review and not r.escalated
 
 
+def test_customer_tier_scales_the_sla_and_unknown_tiers_keep_it():
+    cfg = load_routing()
+    created = datetime(2026, 1, 1, 12, 0, tzinfo=timezone.utc)
+    base = route(cfg, "billing", "P2", "neutral", "low", False, created)
+    enterprise = route(cfg, "billing", "P2", "neutral", "low", False, created, customer_tier="enterprise")
+    assert base.sla_hours == 4 and enterprise.sla_hours == 4 * cfg.tier_sla_factor["enterprise"] < 4
+    assert enterprise.due_at == created + timedelta(hours=enterprise.sla_hours)
+    assert enterprise.customer_tier == "enterprise"
+    assert route(cfg, "billing", "P2", "neutral", "low", False, created, customer_tier="free").sla_hours == 4
+
+
 def test_invalid_routing_file_names_key_and_allowed_values(tmp_path):
     bad = tmp_path / "routing.toml"
     text = (load_routing.__globals__["DEFAULT_ROUTING_FILE"]).read_text()
@@ -169,6 +180,9 @@ def test_invalid_routing_file_names_key_and_allowed_values(tmp_path):
         load_routing(bad)
     bad.write_text(text.replace("general = [2, 8, 24, 72]", "general = [2, 8]"))
     with pytest.raises(RoutingConfigError, match="sla_hours.general"):
+        load_routing(bad)
+    bad.write_text(text.replace("enterprise = 0.5", "enterprise = 0"))
+    with pytest.raises(RoutingConfigError, match="tier_sla_factor.enterprise"):
         load_routing(bad)
 
 

@@ -41,8 +41,9 @@ def test_alert_lists_newest_first_with_phrases_and_account_value():
 def test_insights_tab_data_from_the_kb_log_and_a_real_ticket_store(tmp_path):
     from types import SimpleNamespace
 
-    from app import App, insights
     from triage.ticket_store import TicketStore
+    from triage.ui.context import UIContext
+    from triage.ui.insights_tab import insights
 
     class CorrectionsOnly:  # the KB's corrections log is all the tab reads from the KB
         def corrections(self):
@@ -52,9 +53,8 @@ def test_insights_tab_data_from_the_kb_log_and_a_real_ticket_store(tmp_path):
     ticket_id, _ = store.accept("zendesk", "9", "We will cancel unless this is fixed")
     store.record_result(ticket_id, {"churn": {"present": True, "triggers": {"cancel": "will cancel"},
                                               "account_value": 900}, "classification": {"summary": "Threat"}})
-    app = App.__new__(App)
-    app.triager, app.store = SimpleNamespace(kb=CorrectionsOnly()), store  # App.kb is the triager's
-    summary, patterns, confusion, weekly, _, plot, guardian, opportunity = insights(app)
+    ui = UIContext(SimpleNamespace(kb=CorrectionsOnly()), store)  # the context's kb is the triager's
+    summary, patterns, confusion, weekly, _, plot, guardian, opportunity = insights(ui)
     assert confusion == [["category", "billing", "general", 1]]
     assert summary.startswith("1 resolved with a prediction, 1 corrected")
     assert patterns == [["category", "billing", "general", 1]] and weekly == [["2026-W45", 1, 1, 1.0]]

@@ -139,8 +139,8 @@ def _files_holding(folder, values) -> dict:
 
 
 def test_no_raw_pii_in_any_file_the_pipeline_batch_or_feedback_writes(make_triager, tmp_path):
-    from app import App
     from triage.batch import triage_file
+    from triage.ui.context import UIContext
 
     triager = make_triager(mode="evidence")
     result = triager.run(PII_TICKET, with_draft=True)
@@ -149,12 +149,12 @@ def test_no_raw_pii_in_any_file_the_pipeline_batch_or_feedback_writes(make_triag
     data.parent.mkdir()
     data.write_text(json.dumps({"id": "t1", "text": PII_TICKET}) + "\n", encoding="utf-8")
     triage_file(str(data), tmp_path / "out" / "triaged.jsonl", ["text"], "id", triager=triager, quiet=True)
-    app = App(triager)
+    ui = UIContext(triager)
     # the feedback path: an API caller sends raw text, and the agent's reply names the customer
-    app.resolve(PII_TICKET, "billing", "none", "P2", "frustrated", True,
+    ui.resolve(PII_TICKET, "billing", "none", "P2", "frustrated", True,
                 "Hi Grace O'Connor, we refunded card 4111 1111 1111 1111; call us back on 07911 123456.", {},
                 {"language": "en"})
-    app.kb_add(PII_TICKET, "billing", "P2", "frustrated", True, "Regards,\nGrace O'Connor")
+    ui.add(PII_TICKET, "billing", "P2", "frustrated", True, "Regards,\nGrace O'Connor")
     data.unlink()  # the input file is the user's own; everything else was written by the project
     assert _files_holding(tmp_path, RAW_VALUES) == {}
 

@@ -132,13 +132,7 @@ class Drafter:
             yield text
             yield self._final(text, ticket_text, language, [ticket_text], start, clarification=True, strategy="clarify")
             return
-        close = [h for h in context if h.similarity >= self.steps_min_similarity and (h.language or "en") == language]
-        steps = customer_steps(close[0].resolution, language) if close else []
-        used = close[:1] if steps else []
-        composed = compose_reply(language, category, sentiment, urgency, steps)
-        if steps and failed_checks(composed, ticket_text, language):  # e.g. a step repeats our own request
-            steps, used = [], []
-            composed = compose_reply(language, category, sentiment, urgency)
+        composed, used = self._composed(ticket_text, language, sentiment, urgency, category, context)
         composed_sources = [ticket_text] + [h.resolution for h in used]
         common = dict(auto_reply_suggested=auto, nearest_similarity=nearest)
         if self.strategy == "composed" or self.llm is None:
@@ -174,6 +168,16 @@ class Drafter:
         final.breakdown = generated.breakdown
         final.gate = f"generated draft replaced by the composed reply: it failed {', '.join(generated.checks_failed)}"
         yield final
+
+    def _composed(self, ticket_text: str, language: str, sentiment: str, urgency: str, category: str,
+                  context: list) -> tuple[str, list]:
+        """The composed reply and the resolved tickets whose customer-facing steps it borrowed."""
+        close = [h for h in context if h.similarity >= self.steps_min_similarity and (h.language or "en") == language]
+        steps = customer_steps(close[0].resolution, language) if close else []
+        composed = compose_reply(language, category, sentiment, urgency, steps)
+        if steps and failed_checks(composed, ticket_text, language):  # e.g. a step repeats our own request
+            return compose_reply(language, category, sentiment, urgency), []
+        return composed, close[:1] if steps else []
 
     @staticmethod
     def _final(text: str, ticket_text: str, language: str, sources: list[str], start: float, **fields) -> Draft:

@@ -93,7 +93,7 @@ class Triager:
             level = risk_level(labels.signals, c.escalation_risk, c.sentiment)
             churn, upsell = churn_risk(prepared.masked, ticket.mrr), upsell_opportunity(prepared.masked, ticket.mrr)
             routing = route(self.routing_config, c.primary_category, c.urgency, c.sentiment, level,
-                            c.needs_human_review, ticket.created_at)
+                            c.needs_human_review, ticket.created_at, ticket.customer_tier)
         return TriageResult(
             risk_level=level, churn=churn, upsell=upsell, routing=routing, ticket_id=ticket.id,
             classification=c, language=prepared.language, masked_text=prepared.masked,

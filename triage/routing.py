@@ -44,6 +44,7 @@ class RoutingConfig(BaseModel, extra="forbid"):
     escalate_when: EscalateWhen = EscalateWhen()
     review: Review = Review()
     auto_reply: AutoReply = AutoReply()
+    tier_sla_factor: dict[str, float] = Field(default_factory=dict)  # customer tier -> SLA hours multiplier
 
     @field_validator("teams", "sla_hours")
     @classmethod
@@ -61,6 +62,9 @@ class RoutingConfig(BaseModel, extra="forbid"):
         for category, hours in self.sla_hours.items():
             if len(hours) != 4 or any(h <= 0 for h in hours):
                 raise ValueError(f"sla_hours.{category} must be 4 positive numbers of hours for P1, P2, P3, P4")
+        for tier, factor in self.tier_sla_factor.items():
+            if factor <= 0:
+                raise ValueError(f"tier_sla_factor.{tier} must be a positive number")
         return self
 
 
@@ -91,13 +95,14 @@ class Routing(BaseModel):
     escalated: bool
     escalation_reasons: list[str] = Field(default_factory=list)
     queue: str  # where the ticket goes: the team, its escalation team, or the human-review queue
-    sla_hours: float
+    sla_hours: float  # the category's SLA for the urgency, times the customer tier's factor
+    customer_tier: Optional[str] = None
     due_at: datetime
     human_review: bool
 
 
 def route(config: RoutingConfig, category: str, urgency: str, sentiment: str, risk_level: str,
-          needs_human_review: bool, created_at: Optional[datetime] = None) -> Routing:
+          needs_human_review: bool, created_at: Optional[datetime] = None, customer_tier: Optional[str] = None) -> Routing:
     if category not in CATEGORIES or urgency not in URGENCIES or sentiment not in SENTIMENTS or risk_level not in RISK_LEVELS:
         raise ValueError(f"cannot route {category}/{urgency}/{sentiment}/{risk_level}")
     created = created_at or datetime.now(timezone.utc)
@@ -108,8 +113,8 @@ def route(config: RoutingConfig, category: str, urgency: str, sentiment: str, ri
     reasons = [r for r, on in ((f"urgency {urgency}", urgency in when.urgencies),
                                (f"escalation risk {risk_level}", risk_level in when.risk_levels),
                                (f"sentiment {sentiment}", sentiment in when.sentiments)) if on]
-    hours = config.sla_hours[category][URGENCIES.index(urgency)]
+    hours = config.sla_hours[category][URGENCIES.index(urgency)] * config.tier_sla_factor.get(customer_tier or "", 1.0)
     team = rule.escalation_team if reasons else rule.team
     return Routing(team=team, escalated=bool(reasons), escalation_reasons=reasons,
                    queue=config.review.queue if needs_human_review else team, sla_hours=hours,
-                   due_at=created + timedelta(hours=hours), human_review=needs_human_review)
+                   customer_tier=customer_tier, due_at=created + timedelta(hours=hours), human_review=needs_human_review)

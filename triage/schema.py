@@ -29,9 +29,9 @@ class Ticket(BaseModel):
     text: str = Field(..., description="Ticket body as received (plain text, HTML or email).")
     subject: str = ""
     id: Optional[str] = None
-    channel: Optional[str] = None
     created_at: Optional[datetime] = None
-    customer_tier: Optional[str] = None
+    customer_tier: Optional[str] = Field(None, description="e.g. free, pro, business, enterprise: scales the SLA "
+                                                           "(routing.toml [tier_sla_factor])")
     mrr: Optional[float] = Field(None, ge=0, description="Monthly recurring revenue of the account, if known")
 
 

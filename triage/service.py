@@ -19,30 +19,36 @@ from triage.intake import MAX_BODY_BYTES, PARSERS, Rejected, check_shared_secret
 from triage.schema import EmptyTicketError
 
 
+async def checked_payload(source: str, request: Request, secret: str | None) -> dict:
+    """The request's JSON object once the intake is on, the body is small enough and the caller
+    is authenticated; raises Rejected with the HTTP status otherwise."""
+    if not secret:
+        raise Rejected(503, "webhooks are off: set TRIAGE_WEBHOOK_SECRET to accept tickets")
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        raise Rejected(413, f"body larger than {MAX_BODY_BYTES} bytes")
+    body = await request.body()
+    if len(body) > MAX_BODY_BYTES:
+        raise Rejected(413, f"body larger than {MAX_BODY_BYTES} bytes")
+    if source == "zendesk":
+        check_zendesk(secret, request.headers, body)
+    else:
+        check_shared_secret(secret, request.headers)
+    try:
+        payload = json.loads(body)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise Rejected(400, f"malformed JSON: {exc}")
+    if not isinstance(payload, dict):
+        raise Rejected(400, "the JSON body must be an object")
+    return payload
+
+
 def intake_router(store, work_queue, preparer, secret: str | None) -> APIRouter:
     router = APIRouter()
 
     async def accept(source: str, request: Request) -> JSONResponse:
         try:
-            if not secret:
-                raise Rejected(503, "webhooks are off: set TRIAGE_WEBHOOK_SECRET to accept tickets")
-            declared = request.headers.get("content-length")
-            if declared and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-                raise Rejected(413, f"body larger than {MAX_BODY_BYTES} bytes")
-            body = await request.body()
-            if len(body) > MAX_BODY_BYTES:
-                raise Rejected(413, f"body larger than {MAX_BODY_BYTES} bytes")
-            if source == "zendesk":
-                check_zendesk(secret, request.headers, body)
-            else:
-                check_shared_secret(secret, request.headers)
-            try:
-                payload = json.loads(body)
-            except (ValueError, UnicodeDecodeError) as exc:
-                raise Rejected(400, f"malformed JSON: {exc}")
-            if not isinstance(payload, dict):
-                raise Rejected(400, "the JSON body must be an object")
-            incoming = PARSERS[source](payload)
+            incoming = PARSERS[source](await checked_payload(source, request, secret))
             try:
                 _, masked, _ = preparer.clean_and_mask(incoming.text)
             except EmptyTicketError as exc:
