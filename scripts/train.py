@@ -212,7 +212,9 @@ def train_encoder(args, kb, out: Path) -> dict:
     from models.encoder_classifier import EncoderClassifier, EncoderTrainConfig
     from triage.heads import FIELDS
 
-    rows = encoder_rows(kb, args.public, args.seed)[: args.limit or None]
+    rows = encoder_rows(kb, args.public, args.seed)
+    if args.limit:  # a mix of sources, not the first source's rows (the full run's order is unchanged)
+        rows = random.Random(args.seed).sample(rows, min(args.limit, len(rows)))
     labels = {f: list(v) for f, v in FIELDS.items()}
     model = EncoderClassifier.from_base(minilm_path(), labels, threads=args.threads)
     config = EncoderTrainConfig(epochs=args.encoder_epochs, seed=args.seed, threads=args.threads)
