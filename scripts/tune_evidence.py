@@ -56,11 +56,13 @@ def main(argv=None) -> int:
     path = get_settings().tuning_file
     tuning = load_tuning_file(path)
     current = tuning.evidence.head_weights["category"]
-    results.sort(key=lambda r: (-r[0], r[1] != current))
+    # The grid covers the frozen heads only; other heads' weights (the fine-tuned encoder's, chosen
+    # by scripts.tune_decide) are kept as they are.
+    results.sort(key=lambda r: (-r[0], r[1] != {h: current.get(h, 0) for h in r[1]}))
     for acc, weights in results[:8]:
         print(f"category mix {weights}: dev acc {acc:.3f}")
     if args.write:
-        head_weights = {**tuning.evidence.head_weights, "category": results[0][1]}
+        head_weights = {**tuning.evidence.head_weights, "category": {**current, **results[0][1]}}
         chosen = tuning.evidence.model_copy(update={
             "head_weights": head_weights,
             "chosen_by": f"scripts.tune_evidence {time.strftime('%Y-%m-%d')}: curated dev split, {len(rows)} rows"})
